@@ -1,0 +1,79 @@
+"""Feature endpoints: read the input, validate options, hand over to the feature, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from ..documents import Limits, read_document
+from ..documents.model import Document
+from ..documents.plain import from_paragraphs, from_text
+from ..errors import BadRequest, UnsupportedMediaType
+from ..features import summarize
+from .errors import request_id
+from .streaming import gather, stream_response, wants_stream
+
+bp = Blueprint("features", __name__, url_prefix="/api/v1")
+
+_RAW_TYPES = {
+    "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-word.document.macroenabled.12",
+}
+_HOW = ("Send a .docx as the multipart field 'file', the file's bytes as the body, "
+        "or JSON {\"text\": ...} or {\"paragraphs\": [...]}.")
+
+
+def _limits() -> Limits:
+    settings = current_app.config["ADDIN"]
+    return Limits(max_decompressed_bytes=int(settings["MAX_DECOMPRESSED_MB"] * 1024 * 1024))
+
+
+def _json_document(body: Mapping[str, Any]) -> Document:
+    has_text, has_paragraphs = "text" in body, "paragraphs" in body
+    if has_text == has_paragraphs:
+        raise BadRequest("Send exactly one of 'text' or 'paragraphs'. " + _HOW, code="no_input")
+    if has_text:
+        if not isinstance(body["text"], str):
+            raise BadRequest("'text' must be a string.", code="bad_input")
+        return from_text(body["text"])
+    if not isinstance(body["paragraphs"], list):
+        raise BadRequest("'paragraphs' must be a list of strings or objects.", code="bad_input")
+    return from_paragraphs(body["paragraphs"])
+
+
+def read_input() -> tuple[Document | None, bytes | None, str | None, dict[str, Any]]:
+    """Split the request into its document source and its options (query string included)."""
+    options: dict[str, Any] = dict(request.args.items())
+    mimetype = request.mimetype
+    if mimetype == "multipart/form-data":
+        uploads = request.files.getlist("file")
+        if len(uploads) != 1:
+            raise BadRequest("Upload exactly one file in the field 'file'. " + _HOW,
+                             code="no_input")
+        options.update(request.form.items())
+        return None, uploads[0].read(), uploads[0].filename, options
+    if mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadRequest("The body is not a JSON object. " + _HOW, code="bad_json")
+        options.update({k: v for k, v in body.items() if k not in ("text", "paragraphs")})
+        return _json_document(body), None, None, options
+    if mimetype in _RAW_TYPES:
+        return None, request.get_data(), None, options
+    raise UnsupportedMediaType(f"Unsupported request type {mimetype or 'none'!r}. " + _HOW)
+
+
+@bp.post("/summarize")
+def summarize_view() -> Response:
+    document, data, filename, raw_options = read_input()
+    options = summarize.parse_options(raw_options)
+    if document is None:
+        document = read_document(data or b"", filename, _limits())
+    events = summarize.run(document, options, current_app.extensions["addin.runner"],
+                           request_id())
+    if wants_stream():
+        return stream_response(events, request_id())
+    return jsonify(gather(events))

@@ -1,0 +1,125 @@
+"""Settings, declared once.
+
+Every setting has a name, a type, a default and a help line. Values come from, in order of
+precedence: the ``config`` mapping given to ``create_app``, then ``ADDIN_<NAME>`` environment
+variables, then the default. An unknown ``ADDIN_*`` variable or config key, or a value that
+does not parse, stops start-up with a message naming the setting: a typo must never be
+silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .errors import ConfigError
+
+PREFIX = "ADDIN_"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive(kind: Callable[[str], float | int]) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("must be between 1 and 65535")
+    return value
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("must start with https://")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PUBLIC_URL", _url, "https://localhost:3000",
+            "Public base URL of the service, as Office reaches it (used in the manifest)."),
+    Setting("HOST", str, "localhost", "Interface `addin serve` listens on."),
+    Setting("PORT", _port, 3000, "Port `addin serve` listens on."),
+    Setting("TLS", _bool, True, "Serve HTTPS with the development certificate (Office requires HTTPS)."),
+    Setting("CERT_DIR", str, "", "Folder of the development certificate; default: <instance>/certs."),
+    Setting("MAX_UPLOAD_MB", _positive(float), 25.0, "Largest accepted upload, in MB (413 above)."),
+    Setting("MAX_DECOMPRESSED_MB", _positive(float), 200.0,
+            "Largest total a document may decompress to, in MB (413 above): stops zip bombs."),
+    Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
+            choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def _unknown(name: str, where: str) -> ConfigError:
+    close = difflib.get_close_matches(name, _BY_NAME, n=1)
+    hint = f" Did you mean {where}{close[0]}?" if close else ""
+    known = ", ".join(where + n for n in _BY_NAME)
+    return ConfigError(f"Unknown setting {where}{name}.{hint} Known settings: {known}.")
+
+
+def _coerce(setting: Setting, value: Any, source: str) -> Any:
+    try:
+        value = setting.parse(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{source} has a bad value {value!r}: {exc}. {setting.help}") from None
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{source} must be one of {', '.join(setting.choices)}, not {value!r}.")
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> Mapping[str, Any]:
+    """Resolve every setting; raise ConfigError naming the first unknown or malformed one."""
+    values = {setting.name: setting.default for setting in SETTINGS}
+    for key, raw in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX):]
+        if name not in _BY_NAME:
+            raise _unknown(name, PREFIX)
+        values[name] = _coerce(_BY_NAME[name], raw, key)
+    for key, value in (overrides or {}).items():
+        name = key.upper().removeprefix(PREFIX)
+        if name not in _BY_NAME:
+            raise _unknown(name, "")
+        values[name] = _coerce(_BY_NAME[name], value, f"config[{key!r}]")
+    return MappingProxyType(values)
+
+
+def describe() -> str:
+    """A table of every setting, for `addin settings` and the README."""
+    lines = []
+    for setting in SETTINGS:
+        lines.append(f"{PREFIX}{setting.name} (default {setting.default!r}): {setting.help}")
+    return "\n".join(lines)

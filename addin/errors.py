@@ -1,0 +1,75 @@
+"""The error hierarchy and the one JSON error shape.
+
+Every failure a caller can see is an :class:`AddinError` subclass: it carries the HTTP
+status, a stable machine-readable ``code`` and a ``message`` that says what to do. The API
+turns any of them into ``{"error": {"code", "message", "request_id"}}``; nothing else
+decides status codes. This module is pure: no Flask, so documents/ and models/ raise these
+freely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AddinError(Exception):
+    """Base of every error shown to a caller."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+    def payload(self, request_id: str | None) -> dict[str, Any]:
+        """The one error shape: ``{"error": {"code", "message", "request_id"}}``."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message, "request_id": request_id}
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class BadRequest(AddinError):
+    """400: the request itself is wrong (missing field, bad option value)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(AddinError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(AddinError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class PayloadTooLarge(AddinError):
+    """413: the upload, or what it decompresses to, is over a configured limit."""
+
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(AddinError):
+    """415: a format we do not read (legacy .doc, PDF, an image...)."""
+
+    status = 415
+    code = "unsupported_type"
+
+
+class UnreadableDocument(AddinError):
+    """422: the right kind of file, but it cannot be read (encrypted, corrupt, hostile)."""
+
+    status = 422
+    code = "unreadable_document"
+
+
+class ConfigError(Exception):
+    """A setting is unknown or malformed. Raised at start-up, never at request time."""

@@ -1,0 +1,1 @@
+"""Features join documents and models: plan the work, call the model layer, emit events."""

@@ -1,0 +1,166 @@
+"""Summarize: a Word document (or a selection of it) → a streamed summary with citations.
+
+Pure planning plus one call into the model layer. :func:`parse_options` validates what the
+user asked for; :func:`run` turns a :class:`Document` into a model request, streams the
+model's answer through the citation linker and yields the feature's events:
+``meta``, then ``citation``/``delta`` as text arrives, ``usage``, and ``done``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..documents.model import Document
+from ..errors import BadRequest, UnreadableDocument
+from ..models.base import Delta, Message, ModelRequest, Notice, Started, Usage
+from ..models.local.provider import SummarizeTask
+from ..models.local.summarizer import Passage, SummaryOptions
+from ..models.runner import Runner
+from ..prompts import load as load_prompt
+from .citations import CitationLinker
+from .events import Event
+
+FEATURE = "summarize"
+LENGTHS = ("short", "medium", "long")
+STYLES = ("bullets", "paragraph", "executive")
+OPTIONS = {
+    "length": f"one of {', '.join(LENGTHS)} (default medium)",
+    "style": f"one of {', '.join(STYLES)} (default bullets)",
+    "focus": "free text, up to 300 characters: what the reader cares most about",
+    "language": "output language as a code such as en, fr, pt-BR, or auto (default)",
+}
+MAX_FOCUS = 300
+_LANGUAGE = re.compile(r"^(auto|[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*)$")
+_MAX_OUTPUT_TOKENS = {"short": 300, "medium": 700, "long": 1400}
+_EXCLUDED_KINDS = frozenset({"comment"})  # reviewers' remarks are not the document's content
+
+
+def parse_options(raw: Mapping[str, Any]) -> SummaryOptions:
+    """Validate the user's options; BadRequest names the option and its allowed values."""
+    unknown = sorted(set(raw) - set(OPTIONS))
+    if unknown:
+        raise BadRequest(
+            f"Unknown option {unknown[0]!r}. Summarize accepts: "
+            + "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()) + ".",
+            code="bad_option",
+        )
+    values = {key: _text(key, value) for key, value in raw.items()}
+    length = values.get("length") or "medium"
+    style = values.get("style") or "bullets"
+    focus = values.get("focus", "")
+    language = values.get("language") or "auto"
+    if length not in LENGTHS:
+        raise BadRequest(f"length must be one of {', '.join(LENGTHS)}, not {length!r}.",
+                         code="bad_option")
+    if style not in STYLES:
+        raise BadRequest(f"style must be one of {', '.join(STYLES)}, not {style!r}.",
+                         code="bad_option")
+    if len(focus) > MAX_FOCUS:
+        raise BadRequest(f"focus is limited to {MAX_FOCUS} characters; shorten it.",
+                         code="bad_option")
+    if not _LANGUAGE.match(language):
+        raise BadRequest(
+            f"language must be auto or a language code such as en, fr or pt-BR, not {language!r}.",
+            code="bad_option",
+        )
+    return SummaryOptions(length=length, style=style, focus=focus, language=language.lower())
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadRequest(f"{key} must be text, not {type(value).__name__}.", code="bad_option")
+    return value.strip()
+
+
+def passages(document: Document) -> tuple[Passage, ...]:
+    """The document's paragraphs as the model layer sees them: id, text and section context."""
+    sections = document.sections
+    return tuple(
+        Passage(
+            id=p.id,
+            text=p.text,
+            section=p.section,
+            section_title=sections[p.section].title if p.section < len(sections) else "",
+            section_level=sections[p.section].level if p.section < len(sections) else 0,
+            kind=p.kind,
+        )
+        for p in document.paragraphs
+        if p.kind not in _EXCLUDED_KINDS and p.text.strip()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Prompt:
+    """Renders the chat messages only when a language model asks for them."""
+
+    title: str
+    items: tuple[Passage, ...]
+    options: SummaryOptions
+
+    def __call__(self) -> list[Message]:
+        rows = [{"id": p.id, "text": p.text, "heading": p.kind in ("heading", "title")}
+                for p in self.items]
+        return load_prompt(FEATURE).render(
+            title=self.title, passages=rows, length=self.options.length,
+            style=self.options.style, focus=self.options.focus, language=self.options.language,
+        )
+
+
+def build_request(document: Document, options: SummaryOptions) -> ModelRequest:
+    items = passages(document)
+    if not items:
+        raise UnreadableDocument(
+            "The document has no text to summarize. Check that it is not empty or only images.",
+            code="empty_document",
+        )
+    return ModelRequest(
+        feature=FEATURE,
+        task=SummarizeTask(items, options),
+        prompt=_Prompt(document.title, items, options),
+        max_output_tokens=_MAX_OUTPUT_TOKENS[options.length],
+    )
+
+
+def run(document: Document, options: SummaryOptions, runner: Runner,
+        request_id: str) -> Iterator[Event]:
+    """Plan the summary of ``document`` now (bad input raises here, before any answer starts)
+    and return its events: ``meta``, ``citation``/``delta``…, ``usage``, ``done``."""
+    request = build_request(document, options)
+    return _events(document, options, request, runner, request_id)
+
+
+def _events(document: Document, options: SummaryOptions, request: ModelRequest,
+            runner: Runner, request_id: str) -> Iterator[Event]:
+    linker = CitationLinker(document.__contains__, lambda pid: _preview(document, pid))
+    notes: list[str] = []
+    for event in runner.stream(request):
+        if isinstance(event, Started):
+            yield Event("meta", {"request_id": request_id, "feature": FEATURE,
+                                 "provider": event.provider, "model": event.model,
+                                 "options": _public(options)})
+        elif isinstance(event, Delta):
+            yield from linker.feed(event.text)
+        elif isinstance(event, Notice):
+            notes.append(event.text)
+        elif isinstance(event, Usage):
+            yield from linker.flush()
+            yield Event("usage", {"input_tokens": event.input_tokens,
+                                  "output_tokens": event.output_tokens,
+                                  "cost_usd": event.cost_usd})
+    yield from linker.flush()
+    yield Event("done", {"request_id": request_id, "citations": len(linker.citations),
+                         "notes": notes})
+
+
+def _public(options: SummaryOptions) -> dict[str, str]:
+    return {"length": options.length, "style": options.style, "focus": options.focus,
+            "language": options.language}
+
+
+def _preview(document: Document, paragraph_id: str, limit: int = 160) -> str:
+    paragraph = document.paragraph(paragraph_id)
+    text = paragraph.text if paragraph else ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
