@@ -1,0 +1,47 @@
+"""Helpers for tests: the real-document corpus, documents built here, SSE parsing."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def corpus_files(kind: str) -> list[Path]:
+    """Files of ``../shared/corpus/<kind>/``; empty when the corpus is absent."""
+    folder = CORPUS / kind
+    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+def corpus_file(kind: str, name: str) -> Path:
+    path = CORPUS / kind / name
+    if not path.is_file():
+        pytest.skip(f"corpus file {kind}/{name} is absent")
+    return path
+
+
+def make_docx(paragraphs: list[tuple[str, str]]) -> bytes:
+    """A real .docx written by python-docx: ``(style, text)`` pairs, e.g. ("Heading 1", ...)."""
+    import docx
+
+    document = docx.Document()
+    for style, text in paragraphs:
+        document.add_paragraph(text, style=style or None)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def parse_sse(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """Server-Sent Events text → [(event name, data)] in order."""
+    events = []
+    for block in body.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((fields["event"], json.loads(fields["data"])))
+    return events
