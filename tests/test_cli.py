@@ -1,0 +1,76 @@
+"""`addin serve` really serves HTTPS with its own certificate; `addin dev-cert` makes it once."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cryptography import x509
+
+from addin.devcert import ensure_cert
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_dev_cert_is_for_localhost_and_reused(tmp_path: Path) -> None:
+    cert_path, key_path = ensure_cert(tmp_path)
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert key_path.stat().st_mode & 0o077 == 0
+    first = cert_path.read_bytes()
+    ensure_cert(tmp_path)
+    assert cert_path.read_bytes() == first
+
+
+def test_serve_answers_over_https(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADDIN_")}
+    env.update(ADDIN_CERT_DIR=str(tmp_path), ADDIN_HOST="127.0.0.1", ADDIN_PORT=str(port))
+    server = subprocess.Popen([sys.executable, "-m", "addin", "serve"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        context = ssl.create_default_context(cafile=str(tmp_path / "localhost.crt"))
+        context.check_hostname = False  # we reach it by IP; the certificate names localhost
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz",
+                                            context=context, timeout=2) as response:
+                    assert json.load(response) == {"status": "ok"}
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{port}/api/v1/summarize", method="POST",
+            data=json.dumps({"text": "The plant doubled its output in May. "
+                                     "Costs fell by a third over the same period."}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            body = json.load(response)
+        assert body["citations"] and body["provider"] == "local"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_bad_setting_stops_start_up_with_its_name() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADDIN_")}
+    env["ADDIN_PORTT"] = "3000"
+    result = subprocess.run([sys.executable, "-m", "addin", "serve"], env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "ADDIN_PORTT" in result.stderr and "ADDIN_PORT" in result.stderr
