@@ -41,7 +41,10 @@ def init_app(app: Flask, level: str) -> None:
             access_log.info("%s %s %s %d %.1fms in=%dB", request_id, method, path,
                             response.status_code, elapsed, size)
 
-        response.call_on_close(log)
+        if response.is_streamed:
+            response.call_on_close(log)  # a stream's status and time are known at its end
+        else:
+            log()
         return response
 
 

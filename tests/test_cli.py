@@ -41,11 +41,11 @@ def test_serve_answers_over_https(tmp_path: Path) -> None:
     server = subprocess.Popen([sys.executable, "-m", "addin", "serve"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        context = ssl.create_default_context(cafile=str(tmp_path / "localhost.crt"))
-        context.check_hostname = False  # we reach it by IP; the certificate names localhost
         deadline = time.monotonic() + 20
         while True:
             try:
+                context = ssl.create_default_context(cafile=str(tmp_path / "localhost.crt"))
+                context.check_hostname = False  # reached by IP; the certificate names localhost
                 with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz",
                                             context=context, timeout=2) as response:
                     assert json.load(response) == {"status": "ok"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import AddinError, MethodNotAllowed, NotFound, PayloadTooLarge
@@ -30,7 +30,7 @@ def _from_http(exc: HTTPException) -> AddinError:
     if exc.code == 405:
         return MethodNotAllowed(f"{request.method} is not allowed on {request.path}.")
     if exc.code == 413:
-        limit = (request.max_content_length or 0) / (1024 * 1024)
+        limit = current_app.config["ADDIN"]["MAX_UPLOAD_MB"]
         return PayloadTooLarge(
             f"The upload is larger than the {limit:g} MB limit. Send a smaller file "
             "or ask an administrator to raise ADDIN_MAX_UPLOAD_MB.",

@@ -140,7 +140,8 @@ def test_bad_options_are_400_with_the_allowed_values(client: FlaskClient, option
     ({"data": "not json", "content_type": "application/json"}, 400, "bad_json"),
     ({"data": "hello", "content_type": "text/plain"}, 415, "unsupported_type"),
     ({"json": {"text": "   \n  "}}, 422, "empty_document"),
-    ({"data": {"other": "x"}}, 400, "no_input"),
+    ({"data": {"other": "x"}, "content_type": "multipart/form-data"}, 400, "no_input"),
+    ({"data": {"other": "x"}}, 415, "unsupported_type"),
 ])
 def test_bad_input_gets_a_clear_error(client: FlaskClient, kwargs: dict, status: int,
                                       code: str) -> None:
