@@ -27,7 +27,9 @@ class AddinError(Exception):
 
     def payload(self, request_id: str | None) -> dict[str, Any]:
         """The one error shape: ``{"error": {"code", "message", "request_id"}}``."""
-        body: dict[str, Any] = {"code": self.code, "message": self.message, "request_id": request_id}
+        body: dict[str, Any] = {
+            "code": self.code, "message": self.message, "request_id": request_id,
+        }
         if self.details:
             body["details"] = self.details
         return {"error": body}

@@ -21,7 +21,7 @@ def test_environment_values_are_parsed() -> None:
 
 
 def test_unknown_environment_setting_fails_with_a_suggestion() -> None:
-    with pytest.raises(ConfigError, match=r"ADDIN_MAX_UPLOAD_MBS.*Did you mean ADDIN_MAX_UPLOAD_MB"):
+    with pytest.raises(ConfigError, match=r"MAX_UPLOAD_MBS.*Did you mean ADDIN_MAX_UPLOAD_MB"):
         load_settings({"ADDIN_MAX_UPLOAD_MBS": "3"})
 
 

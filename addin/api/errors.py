@@ -36,7 +36,8 @@ def _from_http(exc: HTTPException) -> AddinError:
             "or ask an administrator to raise ADDIN_MAX_UPLOAD_MB.",
             code="upload_too_large",
         )
-    error = AddinError(exc.description or exc.name, code=(exc.name or "error").lower().replace(" ", "_"))
+    code = (exc.name or "error").lower().replace(" ", "_")
+    error = AddinError(exc.description or exc.name, code=code)
     error.status = exc.code or 500
     return error
 

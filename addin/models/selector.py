@@ -24,7 +24,7 @@ class Selector:
         assignments: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._providers: dict[str, Provider] = {entry.id: build(entry) for entry in entries}
-        self._assignments = {feature: ("local",) for feature in FEATURES}
+        self._assignments: dict[str, tuple[str, ...]] = {f: ("local",) for f in FEATURES}
         for feature, chain in (assignments or {}).items():
             missing = [pid for pid in chain if pid not in self._providers]
             if missing:
