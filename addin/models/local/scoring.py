@@ -30,7 +30,7 @@ _MIN_WORDS = 6
 _MAX_WORDS = 120
 _NUMERIC_REFERENCE = re.compile(r"\s?\[\d+(?:\s*[-–,]\s*\d+)*\]")
 _LEADING_MARKER = re.compile(
-    r"^(?:[•·▪◦●○■□➢►‣⁃*-]|\(?\d{1,3}(?:\.\d{1,3})*[.)]|\(?[a-zA-Z][.)]|[IVXLC]{1,6}[.)])\s+"
+    r"^(?:[•·▪◦●○■□➢►‣⁃*-]|\(?\d{1,3}(?:\.\d{1,3})*[.)]|\(?[a-z][.)]|\(?[A-Z]\)|[IVXLC]{1,6}[.)])\s+"
 )
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}|\t\s*\d+\s*$")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
