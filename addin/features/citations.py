@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .events import Event
 
-_ID = r"(?:p|tb|fn|en|cm)\d+(?:\.\d+)?"
+_ID = r"(?:(?:p|tb)\d+|(?:fn|en|cm)-?\d+)(?:\.\d+)?"
 MARKER = re.compile(rf"\[\s*({_ID}(?:\s*[,;]\s*{_ID})*)\s*\]")
 _SPLIT = re.compile(r"\s*[,;]\s*")
 _MAX_MARKER = 200  # characters held back waiting for a closing bracket

@@ -11,11 +11,10 @@ import io
 import struct
 import zipfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
+from tests.helpers import corpus_file
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -229,10 +228,7 @@ def corpus_docx() -> Callable[[str], bytes]:
     """Read one corpus .docx file by name; skip the test when the corpus is absent."""
 
     def read(name: str) -> bytes:
-        path = CORPUS / "docx" / name
-        if not path.is_file():
-            pytest.skip(f"corpus file {name} not available")
-        return path.read_bytes()
+        return corpus_file("docx", name).read_bytes()
 
     return read
 

@@ -7,16 +7,15 @@ import io
 import re
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from addin.documents import Document, Limits, read_document
 from addin.errors import AddinError, UnsupportedMediaType
+from tests.helpers import corpus_files
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 ID_PATTERN = re.compile(r"p\d+|tb\d+\.\d+|(fn|en|cm)-?\d+\.\d+")
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 DOCM = "application/vnd.ms-word.document.macroEnabled.main+xml"
 DOTX = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 DOTM = "application/vnd.ms-word.template.macroEnabledTemplate.main+xml"
@@ -500,7 +499,7 @@ def test_zips_that_are_not_word_documents(make, files: dict[str, bytes], expecte
 
 # ------------------------------------------------------------------ the real-world corpus
 
-CORPUS_FILES = sorted(p.name for p in (CORPUS / "docx").glob("*")) if CORPUS.is_dir() else []
+CORPUS_FILES = [p.name for p in corpus_files("docx")]
 
 
 @pytest.mark.parametrize("name", CORPUS_FILES or ["(corpus absent)"])
