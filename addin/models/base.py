@@ -70,12 +70,28 @@ class ProviderEntry:
     price_out_per_mtok: float = 0.0
     context_window: int = 0
     timeout_s: float = 60.0
-    options: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    options: dict[str, Any] = field(default_factory=dict)  # kind-specific, e.g. api_version
+
+
+@dataclass(frozen=True, slots=True)
+class CallParams:
+    """Per-call parameters, from the feature assignment and the runner's settings."""
+
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    stall_timeout_s: float = 30.0  # longest silence allowed between two chunks
 
 
 class Provider(Protocol):
     entry: ProviderEntry
 
-    def stream(self, request: ModelRequest) -> Iterator[Delta | Notice | Usage]:
-        """Answer one request as a stream of events."""
+    def stream(self, request: ModelRequest,
+               params: CallParams) -> Iterator[Delta | Notice | Usage]:
+        """Answer one request as a stream of events.
+
+        Raises :class:`addin.models.failures.ProviderFailure` for every failure, including a
+        stream that ends without its finish marker, an error event inside the stream, or a
+        silence longer than ``params.stall_timeout_s``. Yields exactly one Usage, last.
+        """
         ...

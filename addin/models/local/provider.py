@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..base import Delta, ModelRequest, Notice, ProviderEntry, Usage
+from ..base import CallParams, Delta, ModelRequest, Notice, ProviderEntry, Usage
 from ..tokens import estimate_tokens
 from .summarizer import Passage, SummaryOptions, render, summarize
 
@@ -22,7 +22,8 @@ class LocalProvider:
     def __init__(self, entry: ProviderEntry) -> None:
         self.entry = entry
 
-    def stream(self, request: ModelRequest) -> Iterator[Delta | Notice | Usage]:
+    def stream(self, request: ModelRequest,
+               params: CallParams | None = None) -> Iterator[Delta | Notice | Usage]:
         task = request.task
         if not isinstance(task, SummarizeTask):
             raise TypeError(f"the offline engine has no handler for {type(task).__name__}")

@@ -1,0 +1,33 @@
+"""Secrets are references (``env:NAME``), resolved only when a call needs them.
+
+A provider entry never holds a key in clear: it holds where to find it. ``resolve`` reads the
+value at call time; a missing value is an ``auth`` failure, so the runner fails over and the
+admin sees which variable to set. Only the ``env:`` scheme exists today.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from .failures import ProviderFailure
+
+SCHEMES = ("env:",)
+
+
+def is_reference(value: str) -> bool:
+    return value == "" or value.startswith(SCHEMES)
+
+
+def resolve(reference: str, environ: Mapping[str, str] | None = None) -> str:
+    """The secret a reference points to; ProviderFailure("auth") when it is not set."""
+    if not reference:
+        return ""
+    environ = os.environ if environ is None else environ
+    if reference.startswith("env:"):
+        name = reference[4:]
+        value = environ.get(name, "")
+        if not value:
+            raise ProviderFailure("auth", f"the environment variable {name} is not set")
+        return value
+    raise ProviderFailure("auth", "secrets must be references such as env:NAME")
