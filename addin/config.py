@@ -75,6 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_MB", _positive(float), 25.0, "Largest accepted upload, in MB (413 above)."),
     Setting("MAX_DECOMPRESSED_MB", _positive(float), 200.0,
             "Largest total a document may decompress to, in MB (413 above): stops zip bombs."),
+    Setting("DATABASE_URL", str, "",
+            "SQLAlchemy URL of the store; default: SQLite in the instance folder."),
+    Setting("CONFIG", str, "",
+            "A TOML file declaring providers and feature assignments, loaded at start-up."),
     Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
             choices=("DEBUG", "INFO", "WARNING", "ERROR")),
 )

@@ -75,6 +75,22 @@ class ProviderEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment:
+    """Which providers serve a feature: the primary first, then the fallbacks, in order."""
+
+    feature: str
+    primary: str = "local"
+    fallbacks: tuple[str, ...] = ()
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    confidential: bool = False  # only in-house providers may serve this feature
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        return (self.primary, *(p for p in self.fallbacks if p != self.primary))
+
+
+@dataclass(frozen=True, slots=True)
 class CallParams:
     """Per-call parameters, from the feature assignment and the runner's settings."""
 
