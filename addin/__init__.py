@@ -21,18 +21,40 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     to values and wins over ``ADDIN_*`` environment variables. Unknown or malformed settings
     raise :class:`addin.errors.ConfigError` here, at start-up.
     """
-    from . import logs
+    from . import logs, store
     from .api import init_app as init_api
     from .config import load_settings
-    from .models.runner import Runner
-    from .models.selector import Selector
+    from .features.policy import Policy
+    from .models import catalog
+    from .models.runner import Runner, RunnerSettings
+    from .models.selector import FEATURES, Selector
 
     settings = load_settings(os.environ, config)
     app = Flask(__name__, instance_relative_config=True)
     app.config["ADDIN"] = settings
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"] * 1024 * 1024)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["addin.runner"] = Runner(Selector())
     logs.init_app(app, settings["LOG_LEVEL"])
+
+    database = store.Store(settings["DATABASE_URL"] or _default_database(app))
+    database.create_all()
+    if settings["CONFIG"]:
+        catalog.apply(catalog.load_catalog(settings["CONFIG"], FEATURES), database)
+    catalog.ensure_defaults(database, FEATURES)
+    store.init_app(app, database)
+
+    app.extensions["addin.runner"] = Runner(
+        Selector(database, FEATURES),
+        settings=RunnerSettings(stall_timeout_s=settings["STALL_TIMEOUT_S"],
+                                retry_after_cap_s=settings["RETRY_AFTER_CAP_S"]),
+        recorder=database.record_usage,
+    )
+    app.extensions["addin.policy"] = Policy.from_settings(settings["CONFIDENTIAL_LABELS"],
+                                                          settings["CONFIDENTIAL_PROPERTY"])
     init_api(app)
     return app
+
+
+def _default_database(app: Flask) -> str:
+    os.makedirs(app.instance_path, exist_ok=True)
+    return f"sqlite:///{os.path.join(app.instance_path, 'addin.sqlite')}"

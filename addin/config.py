@@ -79,6 +79,15 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL of the store; default: SQLite in the instance folder."),
     Setting("CONFIG", str, "",
             "A TOML file declaring providers and feature assignments, loaded at start-up."),
+    Setting("CONFIDENTIAL_LABELS", str, "Confidential,Highly Confidential",
+            "Sensitivity labels (comma-separated, matched at the start of the label's name) "
+            "that keep a document on in-house models."),
+    Setting("CONFIDENTIAL_PROPERTY", str, "",
+            "A custom document property that, when true, keeps the document on in-house models."),
+    Setting("STALL_TIMEOUT_S", _positive(float), 30.0,
+            "Longest silence between two chunks of a model's answer before failing over."),
+    Setting("RETRY_AFTER_CAP_S", _positive(float), 10.0,
+            "Longest Retry-After the service waits for before failing over instead."),
     Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
             choices=("DEBUG", "INFO", "WARNING", "ERROR")),
 )

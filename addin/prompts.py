@@ -2,7 +2,7 @@
 
 Each file (``prompts/<feature>[-<variant>].toml``) holds a ``version``, a ``system`` and a
 ``user`` template (Jinja2 syntax) and optional ``rules`` tables of fixed wording the
-templates pick from. Rendering uses ``StrictUndefined``: a template naming a variable the
+templates pick from (or ``rules_from = "<other prompt>"`` to share another file's rules). Rendering uses ``StrictUndefined``: a template naming a variable the
 caller did not pass raises :class:`PromptError` instead of sending the model a hole.
 """
 
@@ -65,7 +65,8 @@ def load(name: str) -> PromptTemplate:
             version=int(data["version"]),
             system=_ENV.from_string(data["system"]),
             user=_ENV.from_string(data["user"]),
-            rules=data.get("rules", {}),
+            rules=load(data["rules_from"]).rules if "rules_from" in data
+            else data.get("rules", {}),
         )
     except FileNotFoundError:
         raise PromptError(f"no prompt file {path}") from None

@@ -1,9 +1,10 @@
-"""Shared fixtures: the app and its client, with no ADDIN_* variable leaking in."""
+"""Shared fixtures: a clean environment with its own database, the app and its client."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,11 +13,17 @@ from flask.testing import FlaskClient
 from addin import create_app
 
 
-@pytest.fixture()
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No ADDIN_* variable leaks in from the shell, and every app gets its own database."""
     for key in list(os.environ):
         if key.startswith("ADDIN_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("ADDIN_DATABASE_URL", f"sqlite:///{tmp_path / 'addin.sqlite'}")
+
+
+@pytest.fixture()
+def app() -> Iterator[Flask]:
     yield create_app()
 
 

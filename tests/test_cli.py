@@ -37,7 +37,8 @@ def test_dev_cert_is_for_localhost_and_reused(tmp_path: Path) -> None:
 def test_serve_answers_over_https(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADDIN_")}
-    env.update(ADDIN_CERT_DIR=str(tmp_path), ADDIN_HOST="127.0.0.1", ADDIN_PORT=str(port))
+    env.update(ADDIN_CERT_DIR=str(tmp_path), ADDIN_HOST="127.0.0.1", ADDIN_PORT=str(port),
+               ADDIN_DATABASE_URL=f"sqlite:///{tmp_path / 'addin.sqlite'}")
     server = subprocess.Popen([sys.executable, "-m", "addin", "serve"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

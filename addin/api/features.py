@@ -69,11 +69,13 @@ def read_input() -> tuple[Document | None, bytes | None, str | None, dict[str, A
 @bp.post("/summarize")
 def summarize_view() -> Response:
     document, data, filename, raw_options = read_input()
-    options = summarize.parse_options(raw_options)
+    options, confidential = summarize.parse_options(raw_options)
     if document is None:
         document = read_document(data or b"", filename, _limits())
+    confidential = confidential or current_app.extensions["addin.policy"].is_confidential(
+        document)
     events = summarize.run(document, options, current_app.extensions["addin.runner"],
-                           request_id())
+                           request_id(), confidential=confidential)
     if wants_stream():
         return stream_response(events, request_id())
     return jsonify(gather(events))

@@ -58,8 +58,11 @@ def gather(events: Iterator[Event]) -> dict[str, Any]:
             parts.append(event.data["text"])
         elif event.name == "citation":
             body["citations"].append(event.data)
-        elif event.name == "fallback":
+        elif event.name == "fallback":  # the answer restarted on another model
             body["fallbacks"].append(event.data)
+            body.update(provider=event.data["to"], model=event.data["model"])
+            parts.clear()
+            body["citations"] = []
         elif event.name == "usage":
             body["usage"] = event.data
         elif event.name == "done":

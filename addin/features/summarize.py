@@ -18,10 +18,11 @@ from ..errors import BadRequest, UnreadableDocument
 from ..models.base import Delta, Message, ModelRequest, Notice, Started, Usage
 from ..models.local.provider import SummarizeTask
 from ..models.local.summarizer import Passage, SummaryOptions
-from ..models.runner import Runner
+from ..models.runner import Fallback, Runner
 from ..prompts import load as load_prompt
 from .citations import CitationLinker
 from .events import Event
+from .longdoc import ReducePrompt, input_budget, map_notes, prompt_tokens, split_parts
 
 FEATURE = "summarize"
 LENGTHS = ("short", "medium", "long")
@@ -31,6 +32,7 @@ OPTIONS = {
     "style": f"one of {', '.join(STYLES)} (default bullets)",
     "focus": "free text, up to 300 characters: what the reader cares most about",
     "language": "output language as a code such as en, fr, pt-BR, or auto (default)",
+    "confidential": "true or false (default): only in-house models may read the document",
 }
 MAX_FOCUS = 300
 _LANGUAGE = re.compile(r"^(auto|[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*)$")
@@ -38,8 +40,9 @@ _MAX_OUTPUT_TOKENS = {"short": 300, "medium": 700, "long": 1400}
 _EXCLUDED_KINDS = frozenset({"comment"})  # reviewers' remarks are not the document's content
 
 
-def parse_options(raw: Mapping[str, Any]) -> SummaryOptions:
-    """Validate the user's options; BadRequest names the option and its allowed values."""
+def parse_options(raw: Mapping[str, Any]) -> tuple[SummaryOptions, bool]:
+    """Validate the user's options; BadRequest names the option and its allowed values.
+    Returns the summary options and whether the user marked the request confidential."""
     unknown = sorted(set(raw) - set(OPTIONS))
     if unknown:
         raise BadRequest(
@@ -47,7 +50,8 @@ def parse_options(raw: Mapping[str, Any]) -> SummaryOptions:
             + "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()) + ".",
             code="bad_option",
         )
-    values = {key: _text(key, value) for key, value in raw.items()}
+    confidential = _flag("confidential", raw.get("confidential", False))
+    values = {key: _text(key, value) for key, value in raw.items() if key != "confidential"}
     length = values.get("length") or "medium"
     style = values.get("style") or "bullets"
     focus = values.get("focus", "")
@@ -66,7 +70,16 @@ def parse_options(raw: Mapping[str, Any]) -> SummaryOptions:
             f"language must be auto or a language code such as en, fr or pt-BR, not {language!r}.",
             code="bad_option",
         )
-    return SummaryOptions(length=length, style=style, focus=focus, language=language.lower())
+    options = SummaryOptions(length=length, style=style, focus=focus, language=language.lower())
+    return options, confidential
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", ""):
+        return value.strip().lower() in ("true", "1")
+    raise BadRequest(f"{key} must be true or false, not {value!r}.", code="bad_option")
 
 
 def _text(key: str, value: Any) -> str:
@@ -109,47 +122,69 @@ class _Prompt:
         )
 
 
-def build_request(document: Document, options: SummaryOptions) -> ModelRequest:
+def run(document: Document, options: SummaryOptions, runner: Runner, request_id: str,
+        *, confidential: bool = False) -> Iterator[Event]:
+    """Plan the summary of ``document`` now (bad input and policy refusals raise here, before
+    any answer starts) and return its events: ``meta``, then ``citation``/``delta`` as text
+    arrives (with a ``fallback`` event whenever another model takes over), ``usage``, ``done``.
+    """
     items = passages(document)
     if not items:
         raise UnreadableDocument(
             "The document has no text to summarize. Check that it is not empty or only images.",
             code="empty_document",
         )
-    return ModelRequest(
-        feature=FEATURE,
-        task=SummarizeTask(items, options),
-        prompt=_Prompt(document.title, items, options),
-        max_output_tokens=_MAX_OUTPUT_TOKENS[options.length],
+    primary = runner.selector.candidates(FEATURE, confidential).providers[0].entry
+    max_output = _MAX_OUTPUT_TOKENS[options.length]
+    budget = input_budget(primary.context_window, max_output)
+    request = ModelRequest(
+        feature=FEATURE, task=SummarizeTask(items, options),
+        prompt=_Prompt(document.title, items, options), max_output_tokens=max_output,
+        prompt_version=load_prompt(FEATURE).version,
     )
-
-
-def run(document: Document, options: SummaryOptions, runner: Runner,
-        request_id: str) -> Iterator[Event]:
-    """Plan the summary of ``document`` now (bad input raises here, before any answer starts)
-    and return its events: ``meta``, ``citation``/``delta``…, ``usage``, ``done``."""
-    request = build_request(document, options)
-    return _events(document, options, request, runner, request_id)
+    long = bool(budget) and prompt_tokens(items) > budget
+    return _events(document, options, request, runner, request_id, confidential,
+                   split_parts(items, budget) if long else None)
 
 
 def _events(document: Document, options: SummaryOptions, request: ModelRequest,
-            runner: Runner, request_id: str) -> Iterator[Event]:
-    linker = CitationLinker(document.__contains__, lambda pid: _preview(document, pid))
-    notes: list[str] = []
-    for event in runner.stream(request):
+            runner: Runner, request_id: str, confidential: bool,
+            parts: list[tuple[Passage, ...]] | None) -> Iterator[Event]:
+    spent = Usage(0, 0)
+    if parts:
+        notes_per_part, spent = map_notes(runner, FEATURE, document.title, parts, options,
+                                   confidential=confidential, request_id=request_id)
+        request = ModelRequest(
+            feature=FEATURE, task=request.task,
+            prompt=ReducePrompt(document.title, tuple(notes_per_part), options),
+            max_output_tokens=request.max_output_tokens,
+            prompt_version=load_prompt("summarize-reduce").version,
+        )
+
+    def new_linker() -> CitationLinker:
+        return CitationLinker(document.__contains__, lambda pid: _preview(document, pid))
+
+    linker, notes = new_linker(), []
+    for event in runner.stream(request, confidential=confidential, request_id=request_id):
         if isinstance(event, Started):
             yield Event("meta", {"request_id": request_id, "feature": FEATURE,
                                  "provider": event.provider, "model": event.model,
-                                 "options": _public(options)})
+                                 "options": _public(options), "confidential": confidential,
+                                 "parts": len(parts) if parts else 1})
+        elif isinstance(event, Fallback):
+            linker, notes = new_linker(), []  # the answer restarts on the next model
+            yield Event("fallback", {"from": event.from_provider, "to": event.to_provider,
+                                     "model": event.to_model, "reason": event.reason,
+                                     "restarted": event.restarted})
         elif isinstance(event, Delta):
             yield from linker.feed(event.text)
         elif isinstance(event, Notice):
             notes.append(event.text)
         elif isinstance(event, Usage):
             yield from linker.flush()
-            yield Event("usage", {"input_tokens": event.input_tokens,
-                                  "output_tokens": event.output_tokens,
-                                  "cost_usd": event.cost_usd})
+            yield Event("usage", {"input_tokens": event.input_tokens + spent.input_tokens,
+                                  "output_tokens": event.output_tokens + spent.output_tokens,
+                                  "cost_usd": round(event.cost_usd + spent.cost_usd, 8)})
     yield from linker.flush()
     yield Event("done", {"request_id": request_id, "citations": len(linker.citations),
                          "notes": notes})

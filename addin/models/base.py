@@ -25,6 +25,7 @@ class ModelRequest:
     prompt: Callable[[], list[Message]] | None = None
     max_output_tokens: int | None = None
     temperature: float | None = None
+    prompt_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
