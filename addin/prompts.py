@@ -2,7 +2,8 @@
 
 Each file (``prompts/<feature>[-<variant>].toml``) holds a ``version``, a ``system`` and a
 ``user`` template (Jinja2 syntax) and optional ``rules`` tables of fixed wording the
-templates pick from (or ``rules_from = "<other prompt>"`` to share another file's rules). Rendering uses ``StrictUndefined``: a template naming a variable the
+templates pick from (or ``rules_from = "<other prompt>"`` to share another file's rules).
+Rendering uses ``StrictUndefined``: a template naming a variable the
 caller did not pass raises :class:`PromptError` instead of sending the model a hole.
 """
 

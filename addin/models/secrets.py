@@ -8,15 +8,24 @@ admin sees which variable to set. Only the ``env:`` scheme exists today.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 from .failures import ProviderFailure
 
-SCHEMES = ("env:",)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SECRET_NAMES = {"secret", "api_key", "client_secret", "password", "token"}
 
 
-def is_reference(value: str) -> bool:
-    return value == "" or value.startswith(SCHEMES)
+def is_secret_key(key: str) -> bool:
+    """Whether a provider field or option holds a secret, and so must be a reference."""
+    key = key.lower()
+    return key in _SECRET_NAMES or key.endswith(("_secret", "_key", "_password", "_token"))
+
+
+def is_secret_reference(value: str) -> bool:
+    """``""`` (no secret) or ``env:NAME`` with a valid variable name."""
+    return value == "" or (value.startswith("env:") and bool(_ENV_NAME.fullmatch(value[4:])))
 
 
 def resolve(reference: str, environ: Mapping[str, str] | None = None) -> str:

@@ -1,0 +1,358 @@
+"""Persistence: configured providers, feature assignments and usage records.
+
+SQLAlchemy Core, not the ORM: the domain types are frozen dataclasses owned by ``models/``
+(which must not know about the database), so an explicit row ↔ dataclass mapping is
+simpler than mapped classes, and Core keeps no session or identity map that could go stale
+or be shared across threads. Every method is one short transaction on its own connection.
+
+SQLite is the default (``sqlite:///<instance>/addin.sqlite``); PostgreSQL works through its
+URL since only portable types are used (JSON as ``sqlalchemy.JSON``, times as naive UTC).
+For a threaded server, SQLite connections are opened with ``check_same_thread=False``, a
+file database runs in WAL mode (readers do not block the writer) with a busy timeout, and an
+in-memory database (one shared connection) is guarded by a lock.
+
+Secrets are stored only as references (``env:NAME``): ``upsert_provider`` refuses a value in
+clear. Usage records hold counts and codes, never document text.
+
+``create_all`` makes missing tables at start-up. TODO(PostgreSQL): replace it with Alembic
+migrations once the schema must evolve in place.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ColumnElement,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    TypeDecorator,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
+
+from .models.base import Assignment, ProviderEntry
+from .models.secrets import is_secret_key, is_secret_reference
+from .models.usage import UsageRecord, UsageTotal
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+SQLITE_BUSY_TIMEOUT_S = 15.0
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A UTC instant, stored naive (SQLite has no time zones) and read back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("times given to the store must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+providers_table = Table(
+    "providers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("secret", String(200), nullable=False),  # a reference such as env:NAME, never a key
+    Column("in_house", Boolean, nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("price_in_per_mtok", Float, nullable=False),
+    Column("price_out_per_mtok", Float, nullable=False),
+    Column("context_window", Integer, nullable=False),
+    Column("timeout_s", Float, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+assignments_table = Table(
+    "feature_assignments", metadata,
+    Column("feature", String(64), primary_key=True),
+    Column("primary", String(64), nullable=False),
+    Column("fallbacks", JSON, nullable=False),
+    Column("temperature", Float, nullable=True),
+    Column("max_output_tokens", Integer, nullable=True),
+    Column("confidential", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+usage_table = Table(
+    "usage_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("request_id", String(200), nullable=False, index=True),
+    Column("feature", String(64), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("outcome", String(64), nullable=False),  # "ok" or a failure reason
+    Column("failover_reason", String(64), nullable=True),
+    Column("prompt_version", Integer, nullable=True),
+)
+
+# One row (id 1): a counter bumped in the same transaction as every configuration change.
+revision_table = Table(
+    "config_revision", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+)
+
+_PROVIDER_FIELDS = tuple(c.name for c in providers_table.columns if c.name != "updated_at")
+_USAGE_FIELDS = tuple(c.name for c in usage_table.columns if c.name != "id")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _engine(url: str) -> tuple[Engine, bool]:
+    """An engine for ``url``, and whether it is an in-memory SQLite database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True), False
+    database = parsed.database or ""
+    memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+    connect_args: dict[str, Any] = {"check_same_thread": False}
+    if memory:  # every connection would be a new empty database: share one
+        engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+    else:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
+        engine = create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine, memory
+
+
+def _refuse_secret_values(entry: ProviderEntry) -> None:
+    """Defence in depth: whatever the caller checked, no secret value reaches the disk."""
+    named = [("secret", entry.secret)]
+    named += [(key, value) for key, value in entry.options.items() if is_secret_key(key)]
+    for key, value in named:
+        if not (isinstance(value, str) and is_secret_reference(value)):
+            raise ValueError(f"provider {entry.id!r}: {key} must be a reference such as "
+                             f"env:NAME; the store never holds a secret value")
+
+
+def _to_provider(row: Any) -> ProviderEntry:
+    values = {name: getattr(row, name) for name in _PROVIDER_FIELDS}
+    return ProviderEntry(**{**values, "options": dict(values["options"] or {})})
+
+
+def _to_assignment(row: Any) -> Assignment:
+    return Assignment(
+        feature=row.feature, primary=row.primary, fallbacks=tuple(row.fallbacks or ()),
+        temperature=row.temperature, max_output_tokens=row.max_output_tokens,
+        confidential=row.confidential,
+    )
+
+
+def _to_usage(row: Any) -> UsageRecord:
+    return UsageRecord(id=row.id, **{name: getattr(row, name) for name in _USAGE_FIELDS})
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+class Store:
+    """The service's database. Thread-safe; one instance per process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine, memory = _engine(url)
+        self._lock: AbstractContextManager[Any] = threading.Lock() if memory else nullcontext()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """One short transaction; committed on success, rolled back on error."""
+        with self._lock, self.engine.begin() as connection:
+            yield connection
+
+    def create_all(self) -> None:
+        """Create missing tables and the revision row (idempotent; safe from many workers)."""
+        metadata.create_all(self.engine)
+        try:
+            with self._begin() as connection:
+                if connection.scalar(select(revision_table.c.revision)) is None:
+                    connection.execute(insert(revision_table).values(id=1, revision=0))
+        except IntegrityError:  # another process made it first
+            pass
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- configuration -------------------------------------------------------------------
+
+    def revision(self) -> int:
+        """A number that changes whenever providers or assignments change: cache on it."""
+        with self._begin() as connection:
+            return int(connection.scalar(select(revision_table.c.revision)) or 0)
+
+    @staticmethod
+    def _bump(connection: Connection) -> None:
+        connection.execute(update(revision_table).where(revision_table.c.id == 1)
+                           .values(revision=revision_table.c.revision + 1))
+
+    @staticmethod
+    def _upsert(connection: Connection, table: Table, key: ColumnElement[bool],
+                row: dict[str, Any]) -> None:
+        """UPDATE, then INSERT if there was no row: portable, no dialect-specific upsert."""
+        if not connection.execute(update(table).where(key).values(row)).rowcount:
+            connection.execute(insert(table).values(row))
+
+    def upsert_provider(self, entry: ProviderEntry) -> None:
+        """Insert or replace a provider. ValueError if it holds a secret value."""
+        _refuse_secret_values(entry)
+        row = {name: getattr(entry, name) for name in _PROVIDER_FIELDS}
+        row["options"] = dict(entry.options)
+        row["updated_at"] = _now()
+        with self._begin() as connection:
+            self._upsert(connection, providers_table, providers_table.c.id == entry.id, row)
+            self._bump(connection)
+
+    def delete_provider(self, provider_id: str) -> bool:
+        """Remove a provider; False if there was none. Assignments naming it are left."""
+        with self._begin() as connection:
+            deleted = connection.execute(
+                delete(providers_table).where(providers_table.c.id == provider_id)).rowcount
+            if deleted:
+                self._bump(connection)
+        return bool(deleted)
+
+    def providers(self) -> list[ProviderEntry]:
+        with self._begin() as connection:
+            rows = connection.execute(select(providers_table).order_by(providers_table.c.id))
+            return [_to_provider(row) for row in rows]
+
+    def provider(self, provider_id: str) -> ProviderEntry | None:
+        with self._begin() as connection:
+            row = connection.execute(
+                select(providers_table).where(providers_table.c.id == provider_id)).first()
+        return None if row is None else _to_provider(row)
+
+    def set_assignment(self, assignment: Assignment) -> None:
+        """Insert or replace the assignment of ``assignment.feature``."""
+        row = {
+            "feature": assignment.feature, "primary": assignment.primary,
+            "fallbacks": list(assignment.fallbacks), "temperature": assignment.temperature,
+            "max_output_tokens": assignment.max_output_tokens,
+            "confidential": assignment.confidential, "updated_at": _now(),
+        }
+        key = assignments_table.c.feature == assignment.feature
+        with self._begin() as connection:
+            self._upsert(connection, assignments_table, key, row)
+            self._bump(connection)
+
+    def assignments(self) -> dict[str, Assignment]:
+        with self._begin() as connection:
+            rows = connection.execute(
+                select(assignments_table).order_by(assignments_table.c.feature))
+            return {row.feature: _to_assignment(row) for row in rows}
+
+    # --- usage ---------------------------------------------------------------------------
+
+    def record_usage(self, record: UsageRecord) -> None:
+        row = {name: getattr(record, name) for name in _USAGE_FIELDS}
+        with self._begin() as connection:
+            connection.execute(insert(usage_table).values(row))
+
+    @staticmethod
+    def _filtered(query: Select[Any], since: datetime | None, until: datetime | None,
+                  feature: str | None) -> Select[Any]:
+        if since is not None:
+            query = query.where(usage_table.c.at >= since)
+        if until is not None:
+            query = query.where(usage_table.c.at < until)
+        if feature is not None:
+            query = query.where(usage_table.c.feature == feature)
+        return query
+
+    def usage(self, since: datetime | None = None, feature: str | None = None, *,
+              until: datetime | None = None, limit: int | None = None) -> list[UsageRecord]:
+        """Records from ``since`` (inclusive) to ``until`` (exclusive), oldest first."""
+        query = self._filtered(select(usage_table), since, until, feature)
+        query = query.order_by(usage_table.c.at, usage_table.c.id).limit(limit)
+        with self._begin() as connection:
+            return [_to_usage(row) for row in connection.execute(query)]
+
+    def usage_totals(self, since: datetime | None = None, feature: str | None = None, *,
+                     until: datetime | None = None) -> list[UsageTotal]:
+        """Calls, errors, tokens and cost per UTC day, feature, provider and model."""
+        u = usage_table.c
+        day = func.date(u.at, type_=Date).label("day")
+        groups = (day, u.feature, u.provider, u.model)
+        query = select(
+            *groups, func.count().label("calls"),
+            func.sum(case((u.outcome != "ok", 1), else_=0)).label("errors"),
+            func.sum(u.input_tokens).label("input_tokens"),
+            func.sum(u.output_tokens).label("output_tokens"),
+            func.sum(u.cost_usd).label("cost_usd"),
+        )
+        query = self._filtered(query, since, until, feature).group_by(*groups).order_by(*groups)
+        with self._begin() as connection:
+            return [
+                UsageTotal(
+                    day=_as_date(row.day), feature=row.feature, provider=row.provider,
+                    model=row.model, calls=int(row.calls), errors=int(row.errors),
+                    input_tokens=int(row.input_tokens), output_tokens=int(row.output_tokens),
+                    cost_usd=round(float(row.cost_usd), 8),
+                )
+                for row in connection.execute(query)
+            ]
+
+
+def init_app(app: Flask, store: Store) -> None:
+    """Make ``store`` the app's (``app.extensions["addin.store"]``).
+
+    No teardown is needed: every method runs in its own transaction and returns its
+    connection to the pool, so nothing is held per request.
+    """
+    app.extensions["addin.store"] = store
+
