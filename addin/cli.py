@@ -23,7 +23,8 @@ def _serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .devcert import ensure_cert
 
-    overrides = {k: v for k, v in (("HOST", args.host), ("PORT", args.port)) if v is not None}
+    overrides = {k: v for k, v in (("HOST", args.host), ("PORT", args.port),
+                                   ("CONFIG", args.config)) if v is not None}
     if args.no_tls:
         overrides["TLS"] = False
     app = create_app(overrides)
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="interface to listen on (default localhost)")
     serve.add_argument("--port", type=int, help="port (default 3000)")
     serve.add_argument("--no-tls", action="store_true", help="plain HTTP (behind a TLS proxy)")
+    serve.add_argument("--config", metavar="FILE",
+                       help="TOML file of providers and feature assignments (ADDIN_CONFIG)")
     serve.set_defaults(handler=_serve)
     commands.add_parser("dev-cert", help="make the localhost certificate").set_defaults(
         handler=_dev_cert)

@@ -75,3 +75,16 @@ def test_a_bad_setting_stops_start_up_with_its_name() -> None:
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "ADDIN_PORTT" in result.stderr and "ADDIN_PORT" in result.stderr
+
+
+def test_serve_refuses_a_bad_config_file_with_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "models.toml"
+    config.write_text('[providers.claude]\nkind = "anthropic"\nmodel = "claude-sonnet-4-5"\n'
+                      'api_key = "sk-ant-in-clear"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADDIN_")}
+    env["ADDIN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'addin.sqlite'}"
+    result = subprocess.run([sys.executable, "-m", "addin", "serve", "--config", str(config)],
+                            env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"{config}:4:" in result.stderr and "env:" in result.stderr
+    assert "sk-ant-in-clear" not in result.stderr
