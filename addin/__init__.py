@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import load_settings
     from .features.policy import Policy
     from .models import catalog
+    from .models.breaker import CircuitBreakers
     from .models.runner import Runner, RunnerSettings
     from .models.selector import FEATURES, Selector
 
@@ -45,8 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["addin.runner"] = Runner(
         Selector(database, FEATURES),
-        settings=RunnerSettings(stall_timeout_s=settings["STALL_TIMEOUT_S"],
-                                retry_after_cap_s=settings["RETRY_AFTER_CAP_S"]),
+        CircuitBreakers(settings["CIRCUIT_THRESHOLD"], settings["CIRCUIT_COOLDOWN_S"]),
+        RunnerSettings(max_retries=settings["MAX_RETRIES"],
+                       retry_after_cap_s=settings["RETRY_AFTER_CAP_S"],
+                       backoff_s=settings["RETRY_BACKOFF_S"],
+                       stall_timeout_s=settings["STALL_TIMEOUT_S"]),
         recorder=database.record_usage,
     )
     app.extensions["addin.policy"] = Policy.from_settings(settings["CONFIDENTIAL_LABELS"],

@@ -49,6 +49,13 @@ def _positive(kind: Callable[[str], float | int]) -> Callable[[str], Any]:
     return parse
 
 
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -88,6 +95,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest silence between two chunks of a model's answer before failing over."),
     Setting("RETRY_AFTER_CAP_S", _positive(float), 10.0,
             "Longest Retry-After the service waits for before failing over instead."),
+    Setting("MAX_RETRIES", _count, 2,
+            "Retries on the same model after a rate limit, overload or 5xx, before failover."),
+    Setting("RETRY_BACKOFF_S", _positive(float), 0.5,
+            "First wait between retries when the vendor gives no Retry-After (then doubled)."),
+    Setting("CIRCUIT_THRESHOLD", _positive(int), 3,
+            "Failures in a row that take a model out of service for a cooldown."),
+    Setting("CIRCUIT_COOLDOWN_S", _positive(float), 30.0,
+            "How long a failing model stays out before one probe call is let through."),
     Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
             choices=("DEBUG", "INFO", "WARNING", "ERROR")),
 )

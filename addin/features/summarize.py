@@ -165,13 +165,20 @@ def _events(document: Document, options: SummaryOptions, request: ModelRequest,
         return CitationLinker(document.__contains__, lambda pid: _preview(document, pid))
 
     linker, notes = new_linker(), []
+    meta: Event | None = None
     for event in runner.stream(request, confidential=confidential, request_id=request_id):
         if isinstance(event, Started):
-            yield Event("meta", {"request_id": request_id, "feature": FEATURE,
-                                 "provider": event.provider, "model": event.model,
-                                 "options": _public(options), "confidential": confidential,
-                                 "parts": len(parts) if parts else 1})
-        elif isinstance(event, Fallback):
+            # Held back until the model answers, so that a request no model can serve still
+            # gets its HTTP error status, even when the client asked for a stream.
+            meta = Event("meta", {"request_id": request_id, "feature": FEATURE,
+                                  "provider": event.provider, "model": event.model,
+                                  "options": _public(options), "confidential": confidential,
+                                  "parts": len(parts) if parts else 1})
+            continue
+        if meta is not None:
+            yield meta
+            meta = None
+        if isinstance(event, Fallback):
             linker, notes = new_linker(), []  # the answer restarts on the next model
             yield Event("fallback", {"from": event.from_provider, "to": event.to_provider,
                                      "model": event.to_model, "reason": event.reason,
