@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .models.selector import FEATURES, Selector
 
     settings = load_settings(os.environ, config)
+    _no_tracing()
     app = Flask(__name__, instance_relative_config=True)
     app.config["ADDIN"] = settings
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"] * 1024 * 1024)
@@ -57,6 +59,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                                           settings["CONFIDENTIAL_PROPERTY"])
     init_api(app)
     return app
+
+
+def _no_tracing() -> None:
+    """LangSmith tracing, if switched on in the environment, would send every prompt (so the
+    documents' text) to an outside service, around the confidentiality policy. It is off."""
+    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_TRACING"):
+        if os.environ.get(name, "").strip().lower() not in ("", "0", "false"):
+            logging.getLogger("addin").warning("%s ignored: tracing would send document text "
+                                               "outside; it stays off", name)
+            os.environ[name] = "false"
 
 
 def _default_database(app: Flask) -> str:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from addin import create_app
+from tests.fakes import Simulator, start_simulator
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +32,17 @@ def app() -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
+
+
+@pytest.fixture(scope="session")
+def _simulator_server() -> Iterator[Simulator]:
+    with start_simulator() as sim:
+        yield sim
+
+
+@pytest.fixture()
+def simulator(_simulator_server: Simulator) -> Iterator[Simulator]:
+    """The local vendor simulator, with an empty script and request log for each test."""
+    _simulator_server.reset()
+    yield _simulator_server
+    _simulator_server.reset()

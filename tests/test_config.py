@@ -43,3 +43,11 @@ def test_create_app_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ADDIN_MAX_UPLOAD_MB", "10")
     app = create_app({"max_upload_mb": 2})
     assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
+
+
+def test_langsmith_tracing_is_forced_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    create_app()
+    import os
+
+    assert os.environ["LANGSMITH_TRACING"] == "false"

@@ -164,7 +164,7 @@ def _events(document: Document, options: SummaryOptions, request: ModelRequest,
     def new_linker() -> CitationLinker:
         return CitationLinker(document.__contains__, lambda pid: _preview(document, pid))
 
-    linker, notes = new_linker(), []
+    linker, notes = new_linker(), list[str]()
     meta: Event | None = None
     for event in runner.stream(request, confidential=confidential, request_id=request_id):
         if isinstance(event, Started):
@@ -179,7 +179,7 @@ def _events(document: Document, options: SummaryOptions, request: ModelRequest,
             yield meta
             meta = None
         if isinstance(event, Fallback):
-            linker, notes = new_linker(), []  # the answer restarts on the next model
+            linker, notes = new_linker(), list[str]()  # the answer restarts on the next model
             yield Event("fallback", {"from": event.from_provider, "to": event.to_provider,
                                      "model": event.to_model, "reason": event.reason,
                                      "restarted": event.restarted})

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -128,7 +128,7 @@ class Runner:
 
     def _attempts(self, provider: Provider, request: ModelRequest, params: CallParams,
                   request_id: str, arrived_by: str | None
-                  ) -> Iterator[Delta | Notice | Usage]:
+                  ) -> Generator[Delta | Notice | Usage, None, tuple[str, bool] | None]:
         """Try one provider with retries. Returns None on success, else (reason, streamed).
         ``arrived_by`` is the failure that led here, kept on the usage records."""
         entry = provider.entry
