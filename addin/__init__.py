@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .models.breaker import CircuitBreakers
     from .models.runner import Runner, RunnerSettings
     from .models.selector import FEATURES, Selector
+    from .recorder import UsageWriter
 
     settings = load_settings(os.environ, config)
     _no_tracing()
@@ -45,6 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         catalog.apply(catalog.load_catalog(settings["CONFIG"], FEATURES), database)
     catalog.ensure_defaults(database, FEATURES)
     store.init_app(app, database)
+    recorder = UsageWriter(database.record_usage_many)
+    app.extensions["addin.recorder"] = recorder
 
     app.extensions["addin.runner"] = Runner(
         Selector(database, FEATURES),
@@ -53,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                        retry_after_cap_s=settings["RETRY_AFTER_CAP_S"],
                        backoff_s=settings["RETRY_BACKOFF_S"],
                        stall_timeout_s=settings["STALL_TIMEOUT_S"]),
-        recorder=database.record_usage,
+        recorder=recorder,
     )
     app.extensions["addin.policy"] = Policy.from_settings(settings["CONFIDENTIAL_LABELS"],
                                                           settings["CONFIDENTIAL_PROPERTY"])

@@ -21,7 +21,7 @@ migrations once the schema must evolve in place.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -299,9 +299,14 @@ class Store:
     # --- usage ---------------------------------------------------------------------------
 
     def record_usage(self, record: UsageRecord) -> None:
-        row = {name: getattr(record, name) for name in _USAGE_FIELDS}
-        with self._begin() as connection:
-            connection.execute(insert(usage_table).values(row))
+        self.record_usage_many([record])
+
+    def record_usage_many(self, records: Sequence[UsageRecord]) -> None:
+        """Write records in one transaction (the background writer batches them)."""
+        rows = [{name: getattr(r, name) for name in _USAGE_FIELDS} for r in records]
+        if rows:
+            with self._begin() as connection:
+                connection.execute(insert(usage_table), rows)
 
     @staticmethod
     def _filtered(query: Select[Any], since: datetime | None, until: datetime | None,

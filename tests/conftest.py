@@ -46,3 +46,21 @@ def simulator(_simulator_server: Simulator) -> Iterator[Simulator]:
     _simulator_server.reset()
     yield _simulator_server
     _simulator_server.reset()
+
+
+@pytest.fixture(scope="session")
+def _tls_simulator_server() -> Iterator[Simulator]:
+    with start_simulator(tls=True) as sim:
+        yield sim
+
+
+@pytest.fixture()
+def tls_simulator(_tls_simulator_server: Simulator) -> Iterator[Simulator]:
+    """An HTTPS simulator (for MSAL / Entra ID; CA at ``.ca_file``), reset around each test.
+
+    MSAL applies ``verify=`` through requests, where REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE win
+    over it: tests passing ``verify=tls_simulator.ca_file`` should delenv both.
+    """
+    _tls_simulator_server.reset()
+    yield _tls_simulator_server
+    _tls_simulator_server.reset()

@@ -165,25 +165,28 @@ def _events(document: Document, options: SummaryOptions, request: ModelRequest,
         return CitationLinker(document.__contains__, lambda pid: _preview(document, pid))
 
     linker, notes = new_linker(), list[str]()
-    meta: Event | None = None
+    # meta and fallback events are held back until the first model answers, so that a
+    # request no model can serve still gets its HTTP error status, even as a stream.
+    held: list[Event] | None = []
     for event in runner.stream(request, confidential=confidential, request_id=request_id):
         if isinstance(event, Started):
-            # Held back until the model answers, so that a request no model can serve still
-            # gets its HTTP error status, even when the client asked for a stream.
-            meta = Event("meta", {"request_id": request_id, "feature": FEATURE,
-                                  "provider": event.provider, "model": event.model,
-                                  "options": _public(options), "confidential": confidential,
-                                  "parts": len(parts) if parts else 1})
+            held = [Event("meta", {"request_id": request_id, "feature": FEATURE,
+                                   "provider": event.provider, "model": event.model,
+                                   "options": _public(options), "confidential": confidential,
+                                   "parts": len(parts) if parts else 1})]
             continue
-        if meta is not None:
-            yield meta
-            meta = None
         if isinstance(event, Fallback):
             linker, notes = new_linker(), list[str]()  # the answer restarts on the next model
-            yield Event("fallback", {"from": event.from_provider, "to": event.to_provider,
-                                     "model": event.to_model, "reason": event.reason,
-                                     "restarted": event.restarted})
-        elif isinstance(event, Delta):
+            fallback = _fallback_event(event)
+            if held is not None:
+                held.append(fallback)
+            else:
+                yield fallback
+            continue
+        if held is not None:
+            yield from held
+            held = None
+        if isinstance(event, Delta):
             yield from linker.feed(event.text)
         elif isinstance(event, Notice):
             notes.append(event.text)
@@ -195,6 +198,12 @@ def _events(document: Document, options: SummaryOptions, request: ModelRequest,
     yield from linker.flush()
     yield Event("done", {"request_id": request_id, "citations": len(linker.citations),
                          "notes": notes})
+
+
+def _fallback_event(event: Fallback) -> Event:
+    return Event("fallback", {"from": event.from_provider, "to": event.to_provider,
+                              "model": event.to_model, "reason": event.reason,
+                              "restarted": event.restarted})
 
 
 def _public(options: SummaryOptions) -> dict[str, str]:
