@@ -51,3 +51,10 @@ def test_langsmith_tracing_is_forced_off(monkeypatch: pytest.MonkeyPatch) -> Non
     import os
 
     assert os.environ["LANGSMITH_TRACING"] == "false"
+
+
+def test_the_suite_cannot_reach_the_internet() -> None:
+    import socket
+
+    with pytest.raises(ConnectionRefusedError, match="may not reach"):
+        socket.create_connection(("93.184.215.14", 443), timeout=1)

@@ -8,6 +8,7 @@ answer, citations) and what the vendors saw (the simulator's request log).
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,29 @@ def _with_custom_properties(data: bytes, properties: dict[str, str]) -> bytes:
             target.writestr(info, content)
         target.writestr("docProps/custom.xml", custom)
     return out.getvalue()
+
+
+def test_a_document_larger_than_the_window_is_summarized_map_reduce(make_app,
+                                                                     simulator: Simulator):
+    paragraphs = [("Heading 1", f"Chapter {c}") if i == 0 else
+                  ("", f"In chapter {c} the committee reviewed item {i}, which concerned "
+                       f"budget line {c * 100 + i} and its effect on the regional programme.")
+                  for c in range(1, 9) for i in range(12)]
+    data = make_docx(paragraphs)
+    client = make_app(gpt_window=2200).test_client()
+    response = client.post("/api/v1/summarize", headers={"Accept": "text/event-stream"},
+                           data={"file": (io.BytesIO(data), "long.docx")})
+    events = parse_sse(response.get_data(as_text=True))
+    meta = dict(events)["meta"]
+    assert response.status_code == 200 and meta["parts"] > 1
+    calls = simulator.of("openai")
+    assert len(calls) == meta["parts"] + 1  # one map call per part, then the reduce call
+    reduce = str(calls[-1].body)
+    assert "notes on each of its parts" in reduce
+    mapped_ids = [set(re.findall(r"\[(p\d+)\]", c.body["messages"][-1]["content"]))
+                  for c in calls[:-1]]
+    assert all(mapped_ids) and not set.intersection(*mapped_ids)  # parts do not overlap
+    cited = {pid for n, d in events if n == "citation" for pid in d["paragraph_ids"]}
+    assert cited and cited <= set.union(*mapped_ids)
+    reduce_words = sum(len(m["content"].split()) for m in calls[-1].body["messages"])
+    assert dict(events)["usage"]["input_tokens"] > 2 * reduce_words  # map calls counted too
