@@ -118,6 +118,7 @@ FAILURES = [  # (steps for the primary, expected reason, requests the primary se
     ([Step("error_in_stream")], "stream_error", 1),
     ([Step("cut")], "stream_cut", 1),
     ([Step("stall", stall_seconds=1.5)], "stall", 1),
+    ([Step("stall", after_chunks=0, stall_seconds=1.5)], "timeout", 1),
     ([Step("malformed")], "malformed", 1),
 ]
 
