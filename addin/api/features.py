@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..documents import Limits, read_document
+from ..documents import Limits, read_document, read_workbook, workbook_from_values
 from ..documents.model import Document
 from ..documents.plain import from_paragraphs, from_text
+from ..documents.workbook import Workbook
 from ..errors import BadRequest, UnsupportedMediaType
-from ..features import summarize
+from ..features import analyze, summarize
+from ..features.events import Event
 from .errors import request_id
 from .streaming import gather, stream_response, wants_stream
 
@@ -21,9 +23,14 @@ _RAW_TYPES = {
     "application/octet-stream",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.ms-word.document.macroenabled.12",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroenabled.12",
 }
 _HOW = ("Send a .docx as the multipart field 'file', the file's bytes as the body, "
         "or JSON {\"text\": ...} or {\"paragraphs\": [...]}.")
+_HOW_WORKBOOK = ("Send an .xlsx or .xlsm as the multipart field 'file', the file's bytes as "
+                 "the body, or JSON {\"sheets\": [{\"name\", \"address\", \"values\"}]}.")
+_DOCUMENT_KEYS = ("text", "paragraphs", "sheets")
 
 
 def _limits() -> Limits:
@@ -44,38 +51,63 @@ def _json_document(body: Mapping[str, Any]) -> Document:
     return from_paragraphs(body["paragraphs"])
 
 
-def read_input() -> tuple[Document | None, bytes | None, str | None, dict[str, Any]]:
-    """Split the request into its document source and its options (query string included)."""
+def read_input(how: str) -> tuple[dict[str, Any] | None, bytes | None, str | None,
+                                  dict[str, Any]]:
+    """Split the request into its content (a JSON body, or file bytes and name) and its
+    options (form fields, JSON keys and the query string)."""
     options: dict[str, Any] = dict(request.args.items())
     mimetype = request.mimetype
     if mimetype == "multipart/form-data":
         uploads = request.files.getlist("file")
         if len(uploads) != 1:
-            raise BadRequest("Upload exactly one file in the field 'file'. " + _HOW,
+            raise BadRequest("Upload exactly one file in the field 'file'. " + how,
                              code="no_input")
         options.update(request.form.items())
         return None, uploads[0].read(), uploads[0].filename, options
     if mimetype == "application/json":
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise BadRequest("The body is not a JSON object. " + _HOW, code="bad_json")
-        options.update({k: v for k, v in body.items() if k not in ("text", "paragraphs")})
-        return _json_document(body), None, None, options
+            raise BadRequest("The body is not a JSON object. " + how, code="bad_json")
+        options.update({k: v for k, v in body.items() if k not in _DOCUMENT_KEYS})
+        return body, None, None, options
     if mimetype in _RAW_TYPES:
         return None, request.get_data(), None, options
-    raise UnsupportedMediaType(f"Unsupported request type {mimetype or 'none'!r}. " + _HOW)
+    raise UnsupportedMediaType(f"Unsupported request type {mimetype or 'none'!r}. " + how)
+
+
+def _respond(events: Iterator[Event]) -> Response:
+    if wants_stream():
+        return stream_response(events, request_id())
+    return jsonify(gather(events))
 
 
 @bp.post("/summarize")
 def summarize_view() -> Response:
-    document, data, filename, raw_options = read_input()
+    body, data, filename, raw_options = read_input(_HOW)
     options, confidential = summarize.parse_options(raw_options)
-    if document is None:
+    if body is not None:
+        document = _json_document(body)
+    else:
         document = read_document(data or b"", filename, _limits())
     confidential = confidential or current_app.extensions["addin.policy"].is_confidential(
         document)
-    events = summarize.run(document, options, current_app.extensions["addin.runner"],
-                           request_id(), confidential=confidential)
-    if wants_stream():
-        return stream_response(events, request_id())
-    return jsonify(gather(events))
+    return _respond(summarize.run(document, options, current_app.extensions["addin.runner"],
+                                  request_id(), confidential=confidential))
+
+
+@bp.post("/analyze")
+def analyze_view() -> Response:
+    body, data, filename, raw_options = read_input(_HOW_WORKBOOK)
+    question, confidential = analyze.parse_options(raw_options)
+    workbook: Workbook
+    if body is not None:
+        if "sheets" not in body:
+            raise BadRequest("Send the cells as {\"sheets\": [...]}. " + _HOW_WORKBOOK,
+                             code="no_input")
+        workbook = workbook_from_values(body["sheets"])
+    else:
+        workbook = read_workbook(data or b"", filename, _limits())
+    confidential = confidential or current_app.extensions["addin.policy"].is_confidential(
+        workbook)
+    return _respond(analyze.run(workbook, question, current_app.extensions["addin.runner"],
+                                request_id(), confidential=confidential))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from ..errors import AddinError
-from ..features import summarize
+from ..features import analyze, summarize
 from ..models.runner import Runner
 
 bp = Blueprint("meta", __name__)
 
-FEATURE_OPTIONS = {summarize.FEATURE: summarize.OPTIONS}
+FEATURE_OPTIONS = {summarize.FEATURE: summarize.OPTIONS, analyze.FEATURE: analyze.OPTIONS}
 
 
 def _runner() -> Runner:

@@ -50,6 +50,7 @@ def stream_response(events: Iterator[Event], request_id: str) -> Response:
 def gather(events: Iterator[Event]) -> dict[str, Any]:
     """One JSON body with the same content as the stream."""
     body: dict[str, Any] = {"text": "", "citations": [], "fallbacks": []}
+    insights: list[dict[str, Any]] = []
     parts: list[str] = []
     for event in events:
         if event.name == "meta":
@@ -58,6 +59,8 @@ def gather(events: Iterator[Event]) -> dict[str, Any]:
             parts.append(event.data["text"])
         elif event.name == "citation":
             body["citations"].append(event.data)
+        elif event.name == "insight":
+            insights.append(event.data)
         elif event.name == "fallback":  # the answer restarted on another model
             body["fallbacks"].append(event.data)
             body.update(provider=event.data["to"], model=event.data["model"])
@@ -68,4 +71,7 @@ def gather(events: Iterator[Event]) -> dict[str, Any]:
         elif event.name == "done":
             body["notes"] = event.data.get("notes", [])
     body["text"] = "".join(parts)
+    if body.get("feature") == "analyze":
+        body["narrative"] = body.pop("text")
+        body["insights"] = insights
     return body

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -198,14 +199,18 @@ class _SheetReader:
         guard_xml(data, entry.part)
         if grid_cells(data, MAX_GRID_CELLS) > MAX_GRID_CELLS:
             raise _too_many_cells(entry.name)
-        grid = self._grid(entry, data)
-        errors = find_errors(data)
+        # calamine releases the GIL while it reads the values, so the byte scans of the same
+        # XML run meanwhile on this thread: on a large sheet that hides most of their cost.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            values = pool.submit(self._grid, entry, data)
+            errors = find_errors(data)
+            sheet.formula_count, found = scan_formulas(data, element_prefix(data), FORMULA_CAP)
+            sheet.merged = merged_ranges(data)
+            grid = values.result()
         _overlay_errors(grid, errors)
         sheet.errors = [(cell_address(r, c), CellError(code)) for r, c, code in errors]
-        sheet.formula_count, found = scan_formulas(data, element_prefix(data), FORMULA_CAP)
         sheet.formulas = [FormulaCell(cell_address(r, c), text, _cell(grid, r, c))
                           for r, c, text in found]
-        sheet.merged = merged_ranges(data)
         sheet.used_range = _used_range(grid)
         specs = [TableSpec(t.name, t.first_row, t.first_col, t.last_row, t.last_col,
                            t.header_rows, t.totals_rows, t.columns)

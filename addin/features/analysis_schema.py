@@ -54,7 +54,8 @@ def parse_analysis(text: str) -> AnalysisOut:
     try:
         data = json.loads(text[start:end + 1])
     except json.JSONDecodeError as exc:
-        raise InvalidAnalysis(f"the JSON does not parse: {exc.msg} at character {exc.pos}")
+        raise InvalidAnalysis(
+            f"the JSON does not parse: {exc.msg} at character {exc.pos}") from None
     try:
         return AnalysisOut.model_validate(data)
     except ValidationError as exc:

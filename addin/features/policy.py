@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..documents.model import Document
+from ..documents.workbook import Workbook
 
 _LABEL_NAME = re.compile(r"^MSIP_Label_([0-9a-fA-F-]+)_Name$")
 _FALSE = {"", "0", "false", "no", "off", "none", "public"}
@@ -28,7 +29,7 @@ class Policy:
         names = tuple(n.strip().lower() for n in labels.split(",") if n.strip())
         return cls(labels=names, property_name=property_name.strip())
 
-    def is_confidential(self, document: Document) -> bool:
+    def is_confidential(self, document: Document | Workbook) -> bool:
         properties = document.properties
         if self.property_name:
             value = properties.get(self.property_name)

@@ -21,7 +21,7 @@ from ..errors import AddinError, ConfigError
 from .base import Assignment, Provider, ProviderEntry
 from .registry import build
 
-FEATURES: tuple[str, ...] = ("summarize",)
+FEATURES: tuple[str, ...] = ("summarize", "analyze")
 LOCAL = ProviderEntry(id="local", kind="local", model="extractive-v1", in_house=True)
 
 
