@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,22 @@ def test_invalid_twice_falls_back_to_the_offline_insights_with_a_note(simulator,
     assert len(simulator.of("openai")) == 2
     assert any(i["kind"] == "error" for i in body["insights"])
     assert any("offline engine" in note for note in body["notes"])
+
+
+def test_a_1904_dated_workbook_reports_its_real_dates(client: FlaskClient) -> None:
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    book.active.append(["Month", "Sales"])
+    for month in range(1, 13):
+        book.active.append([date(2023, month, 1), 100 + 10 * month])
+        book.active.cell(row=month + 1, column=1).number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    book.save(out)
+    body = analyze(client, data={"file": (io.BytesIO(out.getvalue()), "mac.xlsx")}).json
+    text = body["narrative"] + " ".join(i["detail"] for i in body["insights"])
+    assert "2023-01-01" in text and "2023-12-01" in text  # not shifted by four years
+    trend = next(i for i in body["insights"] if i["kind"] == "trend")
+    assert "Sales" in trend["title"] and trend["range"] == "Sheet!B2:B13"
