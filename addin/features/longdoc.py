@@ -63,7 +63,8 @@ def split_parts(items: Sequence[Passage], budget: int) -> list[tuple[Passage, ..
     return [tuple(part) for part in parts if part]
 
 
-def _rows(items: Sequence[Passage]) -> list[dict[str, object]]:
+def prompt_rows(items: Sequence[Passage]) -> list[dict[str, object]]:
+    """Passages as the summarize prompts list them: id, text, and whether it is a heading."""
     return [{"id": p.id, "text": p.text, "heading": p.kind in ("heading", "title")}
             for p in items]
 
@@ -78,7 +79,7 @@ class MapPrompt:
 
     def __call__(self) -> list[Message]:
         return load_prompt("summarize-map").render(
-            title=self.title, part=self.part, parts=self.parts, passages=_rows(self.items),
+            title=self.title, part=self.part, parts=self.parts, passages=prompt_rows(self.items),
             focus=self.options.focus, language=self.options.language)
 
 

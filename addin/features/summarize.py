@@ -22,7 +22,14 @@ from ..models.runner import Fallback, Runner
 from ..prompts import load as load_prompt
 from .citations import CitationLinker
 from .events import Event
-from .longdoc import ReducePrompt, input_budget, map_notes, prompt_tokens, split_parts
+from .longdoc import (
+    ReducePrompt,
+    input_budget,
+    map_notes,
+    prompt_rows,
+    prompt_tokens,
+    split_parts,
+)
 
 FEATURE = "summarize"
 LENGTHS = ("short", "medium", "long")
@@ -114,10 +121,8 @@ class _Prompt:
     options: SummaryOptions
 
     def __call__(self) -> list[Message]:
-        rows = [{"id": p.id, "text": p.text, "heading": p.kind in ("heading", "title")}
-                for p in self.items]
         return load_prompt(FEATURE).render(
-            title=self.title, passages=rows, length=self.options.length,
+            title=self.title, passages=prompt_rows(self.items), length=self.options.length,
             style=self.options.style, focus=self.options.focus, language=self.options.language,
         )
 
