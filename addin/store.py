@@ -1,4 +1,4 @@
-"""Persistence: configured providers, feature assignments and usage records.
+"""Persistence: configured providers, feature assignments, usage records and feedback.
 
 SQLAlchemy Core, not the ORM: the domain types are frozen dataclasses owned by ``models/``
 (which must not know about the database), so an explicit row ↔ dataclass mapping is
@@ -12,7 +12,8 @@ file database runs in WAL mode (readers do not block the writer) with a busy tim
 in-memory database (one shared connection) is guarded by a lock.
 
 Secrets are stored only as references (``env:NAME``): ``upsert_provider`` refuses a value in
-clear. Usage records hold counts and codes, never document text.
+clear. Usage records hold counts and codes, never document text. Feedback (the task pane's
+thumbs up or down on one answer) may hold the user's own comment, up to 1000 characters.
 
 ``create_all`` makes missing tables at start-up. TODO(PostgreSQL): replace it with Alembic
 migrations once the schema must evolve in place.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,6 +130,33 @@ usage_table = Table(
     Column("failover_reason", String(64), nullable=True),
     Column("prompt_version", Integer, nullable=True),
 )
+
+# One row per answer rated in the task pane: a later rating of the same answer replaces it.
+feedback_table = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("request_id", String(200), nullable=False, unique=True),
+    Column("rating", String(8), nullable=False),  # "up" or "down"
+    Column("comment", String(1000), nullable=True),
+    Column("provider", String(64), nullable=True),  # who answered, from the usage records
+    Column("model", String(200), nullable=True),
+)
+
+RATINGS = ("up", "down")
+MAX_FEEDBACK_COMMENT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackTotal:
+    """Ratings of the answers one provider and model gave (None: no successful call known)."""
+
+    provider: str | None
+    model: str | None
+    up: int
+    down: int
+    comments: int
+
 
 # One row (id 1): a counter bumped in the same transaction as every configuration change.
 revision_table = Table(
@@ -351,6 +380,58 @@ class Store:
                 )
                 for row in connection.execute(query)
             ]
+
+    def answered_by(self, request_id: str) -> tuple[str | None, str | None] | None:
+        """The provider and model of the last successful call of a request; (None, None)
+        when every call of it failed; None when no call of it is recorded."""
+        u = usage_table.c
+        query = (select(u.provider, u.model, u.outcome).where(u.request_id == request_id)
+                 .order_by(case((u.outcome == "ok", 1), else_=0).desc(), u.at.desc(),
+                           u.id.desc())
+                 .limit(1))
+        with self._begin() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return (row.provider, row.model) if row.outcome == "ok" else (None, None)
+
+    # --- feedback ------------------------------------------------------------------------
+
+    def record_feedback(self, request_id: str, rating: str, comment: str | None = None,
+                        provider: str | None = None, model: str | None = None) -> bool:
+        """Store the rating of one answer, replacing an earlier one of the same request.
+        Returns True when it replaced one. ValueError on a rating other than up or down, or
+        a comment over the limit."""
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
+        if comment is not None and len(comment) > MAX_FEEDBACK_COMMENT:
+            raise ValueError(f"comment is limited to {MAX_FEEDBACK_COMMENT} characters")
+        row = {"at": _now(), "request_id": request_id, "rating": rating, "comment": comment,
+               "provider": provider, "model": model}
+        key = feedback_table.c.request_id == request_id
+        with self._begin() as connection:
+            replaced = connection.execute(update(feedback_table).where(key).values(row)).rowcount
+            if not replaced:
+                connection.execute(insert(feedback_table).values(row))
+        return bool(replaced)
+
+    def feedback_summary(self, since: datetime | None = None) -> list[FeedbackTotal]:
+        """Ratings up and down, and how many came with a comment, per provider and model."""
+        f = feedback_table.c
+        groups = (f.provider, f.model)
+        query = select(
+            *groups,
+            func.sum(case((f.rating == "up", 1), else_=0)).label("up"),
+            func.sum(case((f.rating == "down", 1), else_=0)).label("down"),
+            func.count(f.comment).label("comments"),
+        )
+        if since is not None:
+            query = query.where(f.at >= since)
+        query = query.group_by(*groups).order_by(*groups)
+        with self._begin() as connection:
+            return [FeedbackTotal(provider=row.provider, model=row.model, up=int(row.up),
+                                  down=int(row.down), comments=int(row.comments))
+                    for row in connection.execute(query)]
 
 
 def init_app(app: Flask, store: Store) -> None:

@@ -1,4 +1,5 @@
-"""`addin serve` really serves HTTPS with its own certificate; `addin dev-cert` makes it once."""
+"""`addin serve` really serves HTTPS with a certificate signed by the development CA, and says how
+to trust that CA and sideload the add-in; `addin dev-cert` makes them once."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def test_serve_answers_over_https(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while True:
             try:
-                context = ssl.create_default_context(cafile=str(tmp_path / "localhost.crt"))
-                context.check_hostname = False  # reached by IP; the certificate names localhost
+                # Trusting the CA alone; the certificate names 127.0.0.1 too, so the host
+                # name is checked.
+                context = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
                 with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz",
                                             context=context, timeout=2) as response:
                     assert json.load(response) == {"status": "ok"}
@@ -66,6 +68,9 @@ def test_serve_answers_over_https(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    printed = server.stdout.read().decode() if server.stdout else ""
+    assert str(tmp_path / "ca.crt") in printed and "Upload My Add-in" in printed
+    assert "/manifest.xml" in printed and "Trusted Add-in Catalogs" in printed
 
 
 def test_a_bad_setting_stops_start_up_with_its_name() -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import errors, features, meta
+from . import addin_files, errors, features, feedback, meta, pane
 
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(meta.bp)
     app.register_blueprint(features.bp)
+    app.register_blueprint(addin_files.bp)
+    app.register_blueprint(pane.bp)
+    app.register_blueprint(feedback.bp)
