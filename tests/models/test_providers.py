@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 
 from addin.errors import ConfigError
 from addin.models import registry
-from addin.models.base import CallParams, Delta, ModelRequest, ProviderEntry, Usage
+from addin.models.base import CallParams, Delta, ModelRequest, Notice, ProviderEntry, Usage
 from addin.models.failures import ProviderFailure
 from addin.models.providers.common import relay
 from addin.models.providers.translate import retry_after
@@ -413,3 +413,16 @@ def test_a_break_before_the_finish_marker_is_a_cut() -> None:
 ])
 def test_retry_after_forms(headers: dict[str, str], seconds: float | None) -> None:
     assert retry_after(headers) == seconds
+
+
+@pytest.mark.parametrize("kind_name", ["openai", "anthropic", "mistral"])
+def test_an_answer_stopped_at_the_token_limit_says_so(kind_name: str, sim: Simulator,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_VAR, KEY)
+    kind = next(k for k in KINDS if k.kind == kind_name)
+    provider = registry.build(kind.entry(sim))
+    events, failure = consume(provider.stream(REQUEST, replace(PARAMS, max_output_tokens=3)))
+    notices = [e for e in events if isinstance(e, Notice)]
+    assert failure is None and len(notices) == 1 and "length limit" in notices[0].text
+    full, _ = consume(provider.stream(REQUEST, PARAMS))
+    assert not [e for e in full if isinstance(e, Notice)]

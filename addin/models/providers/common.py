@@ -40,6 +40,9 @@ _ROLES: dict[str, type[BaseMessage]] = {
 # Once the finish marker has come, the answer is whole: a connection that then breaks or
 # hangs (before [DONE], say) costs at most the vendor's counts, which are then estimated.
 _HARMLESS_AFTER_FINISH = frozenset({"stream_cut", "stall"})
+# Finish markers meaning "stopped at the output-token limit" (OpenAI/Mistral, Anthropic,
+# Ollama's done_reason).
+_LENGTH_LIMIT = frozenset({"length", "max_tokens", "model_length"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +70,17 @@ def to_messages(request: ModelRequest) -> list[BaseMessage]:
 
 
 def relay(chunks: Iterator[Any], finish_key: str,
-          messages: list[BaseMessage]) -> Iterator[Delta | Usage]:
-    """LangChain chunks → Deltas, then one Usage; ProviderFailure for anything wrong.
+          messages: list[BaseMessage]) -> Iterator[Delta | Notice | Usage]:
+    """LangChain chunks → Deltas, then one Usage; ProviderFailure for anything wrong. An
+    answer the vendor stopped at the output-token limit is complete but may be cut short:
+    a Notice tells the user so.
 
     ``finish_key`` names the ``response_metadata`` entry the vendor sets on its last chunk
     (LangChain's own final ``chunk_position="last"`` chunk comes even when the vendor's never
     did, so it proves nothing).
     """
     started = finished = False
+    reason = ""
     usage: dict[str, int] = {}
     produced: list[str] = []
     try:
@@ -87,7 +93,9 @@ def relay(chunks: Iterator[Any], finish_key: str,
             for key, value in (chunk.usage_metadata or {}).items():
                 if key in ("input_tokens", "output_tokens") and isinstance(value, int):
                     usage[key] = usage.get(key, 0) + value
-            finished = finished or bool(chunk.response_metadata.get(finish_key))
+            marker = chunk.response_metadata.get(finish_key)
+            if marker:
+                finished, reason = True, str(marker)
     except Exception as exc:
         failure = translate(exc, started=started)
         if not (finished and failure.reason in _HARMLESS_AFTER_FINISH):
@@ -98,6 +106,9 @@ def relay(chunks: Iterator[Any], finish_key: str,
             close()
     if not finished:
         raise ProviderFailure("stream_cut", f"the stream ended without {finish_key}")
+    if reason in _LENGTH_LIMIT:
+        yield Notice("The answer reached the length limit set for this model and may stop "
+                     "short; ask for a shorter summary or raise max_output_tokens.")
     if not usage:  # the vendor sent no counts: estimate, so cost and budgets still add up
         usage = {"input_tokens": sum(estimate_tokens(str(m.content)) for m in messages),
                  "output_tokens": estimate_tokens("".join(produced))}
