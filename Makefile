@@ -40,6 +40,8 @@ lint: $(VENV)/.dev-deps
 bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/summarize_speed.py
 	$(BIN)/python bench/summarize_quality.py
+	$(BIN)/python bench/runner_overhead.py
+	$(BIN)/python bench/analyze_e2e.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
