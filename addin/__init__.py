@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     to values and wins over ``ADDIN_*`` environment variables. Unknown or malformed settings
     raise :class:`addin.errors.ConfigError` here, at start-up.
     """
-    from . import logs, store
+    from . import auth, logs, store
     from .api import init_app as init_api
     from .config import load_settings
     from .features.policy import Policy
@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["addin.policy"] = Policy.from_settings(settings["CONFIDENTIAL_LABELS"],
                                                           settings["CONFIDENTIAL_PROPERTY"])
     init_api(app)
+    auth.init_app(app)  # after the request-id hook, so a 401 carries the request id
     return app
 
 

@@ -10,6 +10,7 @@ silently ignored.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -70,6 +71,24 @@ def _url(raw: str) -> str:
     return value
 
 
+def _optional_url(raw: str) -> str:
+    return _url(raw) if raw.strip() else ""
+
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _tenants(raw: str) -> str:
+    """Comma-separated tenant GUIDs, normalised to lower case: a tenant *name* (contoso.com)
+    would never match a token's ``tid`` claim, so it is refused here rather than at sign-in."""
+    items = [item.strip().lower() for item in raw.split(",") if item.strip()]
+    for item in items:
+        if not _GUID.match(item):
+            raise ValueError(f"{item!r} is not a tenant GUID (Entra admin center > Overview > "
+                             "Tenant ID)")
+    return ",".join(items)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", _url, "https://localhost:3000",
             "Public base URL of the service, as Office reaches it (used in the manifest)."),
@@ -103,6 +122,25 @@ SETTINGS: tuple[Setting, ...] = (
             "Failures in a row that take a model out of service for a cooldown."),
     Setting("CIRCUIT_COOLDOWN_S", _positive(float), 30.0,
             "How long a failing model stays out before one probe call is let through."),
+    Setting("AUTH", lambda raw: raw.strip().lower(), "dev",
+            "Sign-in: 'entra' checks an Entra ID bearer token on every API call; 'dev' signs "
+            "everyone in as a local admin and is refused unless HOST is localhost.",
+            choices=("dev", "entra")),
+    Setting("AUTH_TENANT_ID", _tenants, "",
+            "Entra tenant GUIDs whose users may sign in (comma-separated); required for entra."),
+    Setting("AUTH_CLIENT_ID", str.strip, "",
+            "Application (client) id of the add-in's Entra app registration; required for entra."),
+    Setting("AUTH_AUDIENCE", str, "",
+            "Accepted token audiences (comma-separated); default: the client id and "
+            "api://<client id>."),
+    Setting("AUTH_JWKS_URL", _optional_url, "",
+            "Where the signing keys are fetched; default: each tenant's "
+            "login.microsoftonline.com/<tenant>/discovery/v2.0/keys."),
+    Setting("AUTH_ISSUER", str, "",
+            "Accepted token issuers (comma-separated); default: the v2.0 and v1 issuers of each "
+            "configured tenant."),
+    Setting("AUTH_SCOPE", str.strip, "access_as_user",
+            "Delegated scope a user token must carry in 'scp' (403 without it)."),
     Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
             choices=("DEBUG", "INFO", "WARNING", "ERROR")),
 )

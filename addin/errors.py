@@ -42,6 +42,20 @@ class BadRequest(AddinError):
     code = "bad_request"
 
 
+class Unauthorized(AddinError):
+    """401: no sign-in, or a token that is not valid (expired, wrong tenant, bad signature)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AddinError):
+    """403: signed in, but without the scope or role this call needs."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(AddinError):
     status = 404
     code = "not_found"
