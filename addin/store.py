@@ -143,6 +143,20 @@ feedback_table = Table(
     Column("model", String(200), nullable=True),
 )
 
+# One row per admin change: who, when, what, and the entry before and after (secrets only as
+# their references: the store never holds a value, so neither does the log).
+audit_table = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),  # the principal's key (tenant:object id)
+    Column("actor_name", String(200), nullable=False),
+    Column("action", String(64), nullable=False),  # e.g. "assignment.update"
+    Column("target", String(200), nullable=False),  # a feature name or a provider id
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+)
+
 RATINGS = ("up", "down")
 MAX_FEEDBACK_COMMENT = 1000
 
@@ -156,6 +170,20 @@ class FeedbackTotal:
     up: int
     down: int
     comments: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One admin change, as recorded."""
+
+    id: int
+    at: datetime
+    actor: str
+    actor_name: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 # One row (id 1): a counter bumped in the same transaction as every configuration change.
@@ -431,6 +459,34 @@ class Store:
         with self._begin() as connection:
             return [FeedbackTotal(provider=row.provider, model=row.model, up=int(row.up),
                                   down=int(row.down), comments=int(row.comments))
+                    for row in connection.execute(query)]
+
+    # --- audit log -----------------------------------------------------------------------
+
+    def record_audit(self, actor: str, actor_name: str, action: str, target: str,
+                     before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        """Log one admin change. ``before``/``after`` are the entries as dicts, secrets as
+        their references (ValueError if a provider's secret field holds anything else)."""
+        for state in (before, after):
+            if state and "kind" in state:  # a provider entry
+                secrets = {k: v for k, v in {**state, **(state.get("options") or {})}.items()
+                           if is_secret_key(k)}
+                if any(not (isinstance(v, str) and is_secret_reference(v))
+                       for v in secrets.values()):
+                    raise ValueError(f"audit of {target!r}: a secret must be a reference")
+        row = {"at": _now(), "actor": actor, "actor_name": actor_name, "action": action,
+               "target": target, "before": before, "after": after}
+        with self._begin() as connection:
+            connection.execute(insert(audit_table).values(row))
+
+    def audit(self, limit: int | None = 100) -> list[AuditEntry]:
+        """The audit log, newest first."""
+        a = audit_table.c
+        query = select(audit_table).order_by(a.at.desc(), a.id.desc()).limit(limit)
+        with self._begin() as connection:
+            return [AuditEntry(id=row.id, at=row.at, actor=row.actor,
+                               actor_name=row.actor_name, action=row.action,
+                               target=row.target, before=row.before, after=row.after)
                     for row in connection.execute(query)]
 
 

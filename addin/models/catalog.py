@@ -42,6 +42,7 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "context_window": _INT, "timeout_s": _NUM, "enabled": _BOOL,
 }
 _ALIASES = {"base_url": "endpoint", "api_key": "secret"}
+ALIASES: Mapping[str, str] = _ALIASES  # other names accepted for a provider field
 _FEATURE_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "primary": _STR, "fallbacks": ((list,), "a list of provider ids"), "temperature": _NUM,
     "max_output_tokens": _INT, "confidential": _BOOL,
@@ -154,11 +155,13 @@ class Locator:
 class _Checker:
     """Raises ConfigErrors located in one file."""
 
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
+    def __init__(self, path: Path | None = None, text: str = "") -> None:
+        self.path = path  # None: checking a mapping (the admin API), not a file
         self.locate = Locator(text)
 
     def fail(self, where: Sequence[str], reason: str) -> NoReturn:
+        if self.path is None:
+            raise ConfigError(reason)
         raise ConfigError(f"{self.path}:{self.locate.line(*where)}: {reason}")
 
     def typed(self, where: Sequence[str], value: Any,
@@ -323,6 +326,19 @@ def _feature(check: _Checker, name: str, table: dict[str, Any],
             check.fail((*at, key), f"feature {name!r} is confidential but provider "
                                    f"{provider_id!r} is not in-house")
     return replace(assignment, fallbacks=tuple(p for _, p in chain[1:]))
+
+
+def check_provider(provider_id: str, fields: Mapping[str, Any]) -> ProviderEntry:
+    """One provider from a mapping (e.g. the admin API's JSON), checked exactly as a
+    ``[providers.<id>]`` table is; ConfigError with the reason (no file, no line)."""
+    return _provider(_Checker(), provider_id, dict(fields))
+
+
+def check_assignment(feature: str, fields: Mapping[str, Any],
+                     providers: Mapping[str, ProviderEntry]) -> Assignment:
+    """One assignment from a mapping, checked exactly as a ``[features.<name>]`` table is
+    against ``providers``; ConfigError with the reason (no file, no line)."""
+    return _feature(_Checker(), feature, dict(fields), providers)
 
 
 def load_catalog(path: str | Path, features: Sequence[str] = KNOWN_FEATURES) -> Catalog:
