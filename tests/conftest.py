@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from addin import create_app
+from tests.entra import CLIENT, TENANT, Jwks
 from tests.fakes import Simulator, start_simulator
 
 _LOOPBACK = ("127.", "::1", "localhost")
@@ -89,3 +90,18 @@ def tls_simulator(_tls_simulator_server: Simulator) -> Iterator[Simulator]:
     _tls_simulator_server.reset()
     yield _tls_simulator_server
     _tls_simulator_server.reset()
+
+
+@pytest.fixture()
+def jwks() -> Iterator[Jwks]:
+    server = Jwks()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture()
+def entra_app(jwks: Jwks) -> Flask:
+    """The app in Entra mode, trusting the local JWKS."""
+    return create_app({"AUTH": "entra", "AUTH_TENANT_ID": TENANT, "AUTH_CLIENT_ID": CLIENT,
+                       "AUTH_JWKS_URL": jwks.url})

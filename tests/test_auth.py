@@ -2,103 +2,28 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from jwt.algorithms import RSAAlgorithm
 
 from addin import create_app
 from addin.errors import ConfigError
-
-TENANT = "11111111-2222-3333-4444-555555555555"
-OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
-CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-KID = "test-key-1"
-BODY = {"text": "The city tested water at 120 sites. Lead levels fell in every district."}
-
-_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-_OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PUBLIC_PEM = _KEY.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-class Jwks:
-    """A JWKS endpoint on 127.0.0.1 that counts how often it is fetched."""
-
-    def __init__(self) -> None:
-        jwk = json.loads(RSAAlgorithm.to_jwk(_KEY.public_key()))
-        self.document = {"keys": [{**jwk, "kid": KID, "use": "sig", "alg": "RS256"}]}
-        self.fetches = 0
-        jwks = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                jwks.fetches += 1
-                body = json.dumps(jwks.document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/keys"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture()
-def jwks() -> Iterator[Jwks]:
-    server = Jwks()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
-
-
-@pytest.fixture()
-def entra_app(jwks: Jwks) -> Flask:
-    return create_app({"AUTH": "entra", "AUTH_TENANT_ID": TENANT, "AUTH_CLIENT_ID": CLIENT,
-                       "AUTH_JWKS_URL": jwks.url})
-
-
-def claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    base = {"iss": f"https://login.microsoftonline.com/{TENANT}/v2.0", "aud": CLIENT,
-            "tid": TENANT, "oid": "user-oid-1", "name": "Ada Lovelace", "scp": "access_as_user",
-            "iat": now, "nbf": now, "exp": now + 3600}
-    base.update(overrides)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def token(key: Any = _KEY, kid: str = KID, **overrides: Any) -> str:
-    return jwt.encode(claims(**overrides), key, algorithm="RS256", headers={"kid": kid})
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unsigned_token(alg: str, secret: bytes = b"") -> str:
-    """A token built by hand: PyJWT refuses to sign HS256 with a PEM key, attackers do not."""
-    head = _b64(json.dumps({"alg": alg, "typ": "JWT", "kid": KID}).encode())
-    body = _b64(json.dumps(claims()).encode())
-    signing_input = f"{head}.{body}".encode()
-    signature = _b64(hmac.new(secret, signing_input, hashlib.sha256).digest()) if secret else ""
-    return f"{head}.{body}.{signature}"
+from tests.entra import (
+    BODY,
+    CLIENT,
+    OTHER_KEY,
+    OTHER_TENANT,
+    PUBLIC_PEM,
+    TENANT,
+    Jwks,
+    token,
+    unsigned_token,
+)
 
 
 def call(app: Flask, bearer: str | None = None, header: str | None = None):
@@ -167,7 +92,7 @@ def _expect(response: Any, status: int, code: str) -> None:
                                iss=f"https://login.microsoftonline.com/{OTHER_TENANT}/v2.0"),
                  id="other-tenant-and-issuer"),
     pytest.param(lambda: token(tid=OTHER_TENANT), id="other-tenant"),
-    pytest.param(lambda: token(key=_OTHER_KEY), id="bad-signature"),
+    pytest.param(lambda: token(key=OTHER_KEY), id="bad-signature"),
     pytest.param(lambda: token(oid=None), id="no-oid"),
     pytest.param(lambda: token(exp=None), id="no-exp"),
     pytest.param(lambda: unsigned_token("none"), id="alg-none"),
@@ -203,9 +128,9 @@ def test_an_unknown_kid_refreshes_the_keys_once_then_is_refused(
 
 def test_a_rotated_key_is_picked_up_on_refresh(entra_app: Flask, jwks: Jwks) -> None:
     assert call(entra_app, token()).status_code == 200
-    jwk = json.loads(RSAAlgorithm.to_jwk(_OTHER_KEY.public_key()))
+    jwk = json.loads(RSAAlgorithm.to_jwk(OTHER_KEY.public_key()))
     jwks.document["keys"].append({**jwk, "kid": "rotated"})
-    assert call(entra_app, token(key=_OTHER_KEY, kid="rotated")).status_code == 200
+    assert call(entra_app, token(key=OTHER_KEY, kid="rotated")).status_code == 200
     assert jwks.fetches == 2
 
 

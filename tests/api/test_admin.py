@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.entra import BODY, token
 from tests.fakes import Simulator
-from tests.test_auth import BODY, Jwks, entra_app, jwks, token  # noqa: F401 (fixtures)
 
 A = "/api/v1/admin"
 GETS = [f"{A}/features", f"{A}/providers", f"{A}/health", f"{A}/usage", f"{A}/audit"]
@@ -167,19 +167,19 @@ def test_an_assignment_change_takes_effect_on_the_next_request(
 class TestSignIn:
     @pytest.mark.parametrize(("method", "path"), ROUTES)
     def test_a_user_without_the_admin_role_is_forbidden(
-            self, entra_app: Flask, method: str, path: str) -> None:  # noqa: F811
+            self, entra_app: Flask, method: str, path: str) -> None:
         headers = {"Authorization": f"Bearer {token(roles=['Other'])}"}
         response = getattr(entra_app.test_client(), method)(path, headers=headers, json={})
         assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
 
     @pytest.mark.parametrize(("method", "path"), ROUTES)
-    def test_no_token_is_401(self, entra_app: Flask, method: str,  # noqa: F811
+    def test_no_token_is_401(self, entra_app: Flask, method: str,
                              path: str) -> None:
         response = getattr(entra_app.test_client(), method)(path, json={})
         assert response.status_code == 401
 
     def test_an_admin_token_is_accepted_and_audited_by_name(
-            self, entra_app: Flask) -> None:  # noqa: F811
+            self, entra_app: Flask) -> None:
         headers = {"Authorization": f"Bearer {token(roles=['Addin.Admin'])}"}
         client = entra_app.test_client()
         response = client.put(f"{A}/features/analyze", json={"temperature": 0.1},
