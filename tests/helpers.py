@@ -45,3 +45,21 @@ def parse_sse(body: str) -> list[tuple[str, dict[str, Any]]]:
         fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
         events.append((fields["event"], json.loads(fields["data"])))
     return events
+
+
+def inhouse_config(simulator: Any, tmp_path: Path) -> str:
+    """A models.toml (its path) whose Summarize goes first to an in-house OpenAI-compatible
+    model played by the vendor simulator, then to the offline engine."""
+    config = tmp_path / "models.toml"
+    config.write_text(f"""
+[providers.inhouse]
+kind = "openai_compatible"
+model = "llama-test"
+endpoint = "{simulator.url('compat')}"
+in_house = true
+
+[features.summarize]
+primary = "inhouse"
+fallbacks = ["local"]
+""")
+    return str(config)

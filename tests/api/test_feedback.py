@@ -13,7 +13,7 @@ from addin import create_app
 from addin.models.usage import UsageRecord
 from addin.store import FeedbackTotal, Store
 from tests.fakes import Simulator, Step
-from tests.helpers import make_docx
+from tests.helpers import inhouse_config, make_docx
 
 DOC = make_docx([
     ("Heading 1", "Results"),
@@ -110,20 +110,9 @@ def test_not_json_is_refused(client: FlaskClient) -> None:
 
 def test_after_a_failover_the_model_that_answered_is_credited(simulator: Simulator,
                                                                tmp_path: Path) -> None:
-    config = tmp_path / "models.toml"
-    config.write_text(f"""
-[providers.inhouse]
-kind = "openai_compatible"
-model = "llama-test"
-endpoint = "{simulator.url('compat')}"
-in_house = true
-
-[features.summarize]
-primary = "inhouse"
-fallbacks = ["local"]
-""")
+    config = inhouse_config(simulator, tmp_path)
     simulator.script(Step("cut", after_chunks=2))
-    app = create_app({"CONFIG": str(config), "RETRY_BACKOFF_S": 0.01})
+    app = create_app({"CONFIG": config, "RETRY_BACKOFF_S": 0.01})
     client = app.test_client()
     request_id = answer(client)
     response = client.post("/api/v1/feedback", json={"request_id": request_id, "rating": "up"})

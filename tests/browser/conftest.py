@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 
 from addin import create_app
 from tests.fakes import Simulator, Step
+from tests.helpers import inhouse_config
 
 CHROMIUM = Path(os.environ.get("PANE_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -188,19 +189,8 @@ def model_app(simulator: Simulator, tmp_path: Path) -> Callable[..., Flask]:
 
     def make(*steps: Step) -> Flask:
         simulator.script(*steps)
-        config = tmp_path / "models.toml"
-        config.write_text(f"""
-[providers.inhouse]
-kind = "openai_compatible"
-model = "llama-test"
-endpoint = "{simulator.url('compat')}"
-in_house = true
-
-[features.summarize]
-primary = "inhouse"
-fallbacks = ["local"]
-""")
-        return create_app({"CONFIG": str(config), "RETRY_BACKOFF_S": 0.01,
+        return create_app({"CONFIG": inhouse_config(simulator, tmp_path),
+                           "RETRY_BACKOFF_S": 0.01,
                            "STALL_TIMEOUT_S": 5})
 
     return make
