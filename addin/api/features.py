@@ -75,6 +75,11 @@ def read_input(how: str) -> tuple[dict[str, Any] | None, bytes | None, str | Non
     raise UnsupportedMediaType(f"Unsupported request type {mimetype or 'none'!r}. " + how)
 
 
+def _marked_confidential(content: Document | Workbook) -> bool:
+    """Whether the file's own sensitivity label or property keeps it on in-house models."""
+    return bool(current_app.extensions["addin.policy"].is_confidential(content))
+
+
 def _respond(events: Iterator[Event]) -> Response:
     if wants_stream():
         return stream_response(events, request_id())
@@ -89,8 +94,7 @@ def summarize_view() -> Response:
         document = _json_document(body)
     else:
         document = read_document(data or b"", filename, _limits())
-    confidential = confidential or current_app.extensions["addin.policy"].is_confidential(
-        document)
+    confidential = confidential or _marked_confidential(document)
     return _respond(summarize.run(document, options, current_app.extensions["addin.runner"],
                                   request_id(), confidential=confidential))
 
@@ -107,7 +111,6 @@ def analyze_view() -> Response:
         workbook = workbook_from_values(body["sheets"])
     else:
         workbook = read_workbook(data or b"", filename, _limits())
-    confidential = confidential or current_app.extensions["addin.policy"].is_confidential(
-        workbook)
+    confidential = confidential or _marked_confidential(workbook)
     return _respond(analyze.run(workbook, question, current_app.extensions["addin.runner"],
                                 request_id(), confidential=confidential))

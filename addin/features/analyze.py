@@ -27,6 +27,7 @@ from ..prompts import load as load_prompt
 from .analysis_schema import AnalysisOut, InsightOut, InvalidAnalysis, parse_analysis, schema_text
 from .events import Event
 from .findings import Insight
+from .options import check_known, parse_flag
 from .profile import WorkbookProfile, profile_workbook
 from .profile_render import render_profile
 from .questions import answer as answer_question
@@ -46,24 +47,14 @@ _CHUNK = 120  # characters per delta when the narrative is sent
 
 def parse_options(raw: Mapping[str, Any]) -> tuple[str | None, bool]:
     """The question (or None) and whether the request is confidential; 400 otherwise."""
-    unknown = sorted(set(raw) - set(OPTIONS))
-    if unknown:
-        raise BadRequest(f"Unknown option {unknown[0]!r}. Analyze accepts: "
-                         + "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()) + ".",
-                         code="bad_option")
+    check_known(raw, OPTIONS, "Analyze")
     question = raw.get("question", "")
     if not isinstance(question, str):
         raise BadRequest("question must be text.", code="bad_option")
     if len(question.strip()) > MAX_QUESTION:
         raise BadRequest(f"question is limited to {MAX_QUESTION} characters; shorten it.",
                          code="bad_option")
-    confidential = raw.get("confidential", False)
-    if isinstance(confidential, str) and confidential.strip().lower() in ("true", "1", "false",
-                                                                          "0", ""):
-        confidential = confidential.strip().lower() in ("true", "1")
-    if not isinstance(confidential, bool):
-        raise BadRequest("confidential must be true or false.", code="bad_option")
-    return question.strip() or None, confidential
+    return question.strip() or None, parse_flag("confidential", raw.get("confidential", False))
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from .longdoc import (
     prompt_tokens,
     split_parts,
 )
+from .options import check_known, parse_flag
 
 FEATURE = "summarize"
 LENGTHS = ("short", "medium", "long")
@@ -50,14 +51,8 @@ _EXCLUDED_KINDS = frozenset({"comment"})  # reviewers' remarks are not the docum
 def parse_options(raw: Mapping[str, Any]) -> tuple[SummaryOptions, bool]:
     """Validate the user's options; BadRequest names the option and its allowed values.
     Returns the summary options and whether the user marked the request confidential."""
-    unknown = sorted(set(raw) - set(OPTIONS))
-    if unknown:
-        raise BadRequest(
-            f"Unknown option {unknown[0]!r}. Summarize accepts: "
-            + "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()) + ".",
-            code="bad_option",
-        )
-    confidential = _flag("confidential", raw.get("confidential", False))
+    check_known(raw, OPTIONS, "Summarize")
+    confidential = parse_flag("confidential", raw.get("confidential", False))
     values = {key: _text(key, value) for key, value in raw.items() if key != "confidential"}
     length = values.get("length") or "medium"
     style = values.get("style") or "bullets"
@@ -79,14 +74,6 @@ def parse_options(raw: Mapping[str, Any]) -> tuple[SummaryOptions, bool]:
         )
     options = SummaryOptions(length=length, style=style, focus=focus, language=language.lower())
     return options, confidential
-
-
-def _flag(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", ""):
-        return value.strip().lower() in ("true", "1")
-    raise BadRequest(f"{key} must be true or false, not {value!r}.", code="bad_option")
 
 
 def _text(key: str, value: Any) -> str:
