@@ -39,8 +39,11 @@ FETCH_TIMEOUT_S = 5.0
 REFRESH_INTERVAL_S = 60.0  # at most one key refresh per minute on an unknown kid
 MAX_KEY_AGE_S = 24 * 3600.0  # re-read the keys daily so a withdrawn key stops being trusted
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/manifest.xml", "/taskpane.html")
-PUBLIC_PREFIXES = ("/assets/", "/taskpane/")
+# Reachable without a token: what Office and a browser load before anyone can sign in (the
+# pane, the console's sign-in page, their files, MSAL.js and the sign-in settings they need).
+PUBLIC_PATHS = ("/healthz", "/readyz", "/manifest.xml", "/taskpane.html", "/api/v1/auth/config",
+                "/admin/signin")
+PUBLIC_PREFIXES = ("/assets/", "/taskpane/", "/vendor/", "/admin/static/")
 _SIGN_IN_AGAIN = "Sign in again from the add-in (close and reopen the task pane)."
 
 
