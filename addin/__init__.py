@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .api import init_app as init_api
     from .config import load_settings
     from .features.policy import Policy
+    from .limits import Limits
     from .models import catalog
     from .models.breaker import CircuitBreakers
     from .models.runner import Runner, RunnerSettings
@@ -48,6 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store.init_app(app, database)
     recorder = UsageWriter(database.record_usage_many)
     app.extensions["addin.recorder"] = recorder
+    limits = Limits(database, FEATURES, flush=recorder.flush)
+    app.extensions["addin.limits"] = limits
 
     app.extensions["addin.runner"] = Runner(
         Selector(database, FEATURES),
@@ -56,13 +59,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                        retry_after_cap_s=settings["RETRY_AFTER_CAP_S"],
                        backoff_s=settings["RETRY_BACKOFF_S"],
                        stall_timeout_s=settings["STALL_TIMEOUT_S"]),
-        recorder=recorder,
+        recorder=_each(limits.record, recorder),
     )
     app.extensions["addin.policy"] = Policy.from_settings(settings["CONFIDENTIAL_LABELS"],
                                                           settings["CONFIDENTIAL_PROPERTY"])
     init_api(app)
     auth.init_app(app)  # after the request-id hook, so a 401 carries the request id
     return app
+
+
+def _each(*sinks: Callable[[Any], None]) -> Callable[[Any], None]:
+    """One callable handing its argument to every sink in turn."""
+
+    def call(item: Any) -> None:
+        for sink in sinks:
+            sink(item)
+
+    return call
 
 
 def _no_tracing() -> None:

@@ -73,6 +73,19 @@ class PayloadTooLarge(AddinError):
     code = "too_large"
 
 
+class TooManyRequests(AddinError):
+    """429: a limit set by the administrator is reached; ``retry_after_s`` says when it
+    resets (sent as the Retry-After header)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None,
+                 **details: Any) -> None:
+        super().__init__(message, code=code, **details)
+        self.retry_after_s = max(int(retry_after_s), 1)
+
+
 class UnsupportedMediaType(AddinError):
     """415: a format we do not read (legacy .doc, PDF, an image...)."""
 

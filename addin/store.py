@@ -48,8 +48,10 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
@@ -129,6 +131,7 @@ usage_table = Table(
     Column("outcome", String(64), nullable=False),  # "ok" or a failure reason
     Column("failover_reason", String(64), nullable=True),
     Column("prompt_version", Integer, nullable=True),
+    Column("user_key", String(200), nullable=True),
 )
 
 # One row per answer rated in the task pane: a later rating of the same answer replaces it.
@@ -185,6 +188,14 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
+
+# Service-wide settings the admin changes at run time (the usage limits), one JSON value a key.
+settings_table = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
 
 # One row (id 1): a counter bumped in the same transaction as every configuration change.
 revision_table = Table(
@@ -275,6 +286,7 @@ class Store:
     def create_all(self) -> None:
         """Create missing tables and the revision row (idempotent; safe from many workers)."""
         metadata.create_all(self.engine)
+        self._add_missing_columns()
         try:
             with self._begin() as connection:
                 if connection.scalar(select(revision_table.c.revision)) is None:
@@ -282,8 +294,32 @@ class Store:
         except IntegrityError:  # another process made it first
             pass
 
+    def _add_missing_columns(self) -> None:
+        """Add the nullable columns that later versions put in existing tables (databases
+        made before usage records carried the user)."""
+        present = {c["name"] for c in inspect(self.engine).get_columns(usage_table.name)}
+        for column in usage_table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=self.engine.dialect)
+                with self._begin() as connection:
+                    connection.execute(text(f'ALTER TABLE {usage_table.name} '
+                                            f'ADD COLUMN "{column.name}" {kind}'))
+
     def close(self) -> None:
         self.engine.dispose()
+
+    # --- settings ------------------------------------------------------------------------
+
+    def setting(self, key: str) -> Any:
+        """The value stored under ``key``, or None."""
+        with self._begin() as connection:
+            return connection.scalar(select(settings_table.c.value)
+                                     .where(settings_table.c.key == key))
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._begin() as connection:
+            self._upsert(connection, settings_table, settings_table.c.key == key,
+                         {"key": key, "value": value, "updated_at": _now()})
 
     # --- configuration -------------------------------------------------------------------
 
@@ -408,6 +444,14 @@ class Store:
                 )
                 for row in connection.execute(query)
             ]
+
+    def cost_by_feature(self, since: datetime, until: datetime | None = None) -> dict[str, float]:
+        """Dollars spent per feature from ``since`` (inclusive) to ``until`` (exclusive)."""
+        u = usage_table.c
+        query = self._filtered(select(u.feature, func.sum(u.cost_usd).label("cost")),
+                               since, until, None).group_by(u.feature)
+        with self._begin() as connection:
+            return {row.feature: float(row.cost or 0.0) for row in connection.execute(query)}
 
     def answered_by(self, request_id: str) -> tuple[str | None, str | None] | None:
         """The provider and model of the last successful call of a request; (None, None)

@@ -198,8 +198,37 @@ def test_usage_table_holds_no_text() -> None:
     assert {column.name for column in usage_table.columns} == {
         "id", "at", "request_id", "feature", "provider", "model", "input_tokens",
         "output_tokens", "cost_usd", "latency_ms", "outcome", "failover_reason",
-        "prompt_version",
+        "prompt_version", "user_key",
     }
+
+
+def test_settings_round_trip(store: Store) -> None:
+    assert store.setting("limits") is None
+    store.set_setting("limits", {"budgets": {"summarize": 5.0}})
+    store.set_setting("limits", {"budgets": {"summarize": 7.5}})
+    assert store.setting("limits") == {"budgets": {"summarize": 7.5}}
+
+
+def test_cost_by_feature_sums_a_period(store: Store) -> None:
+    for at, feature, cost in [(T0, "summarize", 0.5), (T0, "summarize", 0.25),
+                              (T0, "analyze", 1.0), (T0 + timedelta(days=40), "analyze", 9.0)]:
+        store.record_usage(usage(at=at, feature=feature, cost_usd=cost))
+    assert store.cost_by_feature(T0, T0 + timedelta(days=30)) == {"summarize": 0.75,
+                                                                  "analyze": 1.0}
+
+
+def test_a_database_from_before_user_keys_gains_the_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    old = Store(url)
+    old.create_all()
+    with old.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE usage_records DROP COLUMN user_key"))
+    old.close()
+    store = Store(url)
+    store.create_all()
+    store.record_usage(usage(user_key="tid:oid"))
+    [record] = store.usage()
+    assert record.user_key == "tid:oid"
 
 
 @pytest.mark.parametrize("changes", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import addin_files, admin, errors, features, feedback, meta, pane
+from . import addin_files, admin, admin_tools, errors, features, feedback, meta, pane
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pane.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_tools.bp)

@@ -8,7 +8,7 @@ import uuid
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import AddinError, MethodNotAllowed, NotFound, PayloadTooLarge
+from ..errors import AddinError, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests
 from ..logs import log_unexpected
 
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -21,6 +21,8 @@ def request_id() -> str:
 def error_response(error: AddinError) -> Response:
     response = jsonify(error.payload(request_id()))
     response.status_code = error.status
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after_s)
     return response
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from ..auth import current_principal
 from ..documents import Limits, read_document, read_workbook, workbook_from_values
 from ..documents.model import Document
 from ..documents.plain import from_paragraphs, from_text
@@ -14,6 +15,7 @@ from ..documents.workbook import Workbook
 from ..errors import BadRequest, UnsupportedMediaType
 from ..features import analyze, summarize
 from ..features.events import Event
+from ..models.runner import Runner
 from .errors import request_id
 from .streaming import gather, stream_response, wants_stream
 
@@ -33,7 +35,7 @@ _HOW_WORKBOOK = ("Send an .xlsx or .xlsm as the multipart field 'file', the file
 _DOCUMENT_KEYS = ("text", "paragraphs", "sheets")
 
 
-def _limits() -> Limits:
+def document_limits() -> Limits:
     settings = current_app.config["ADDIN"]
     return Limits(max_decompressed_bytes=int(settings["MAX_DECOMPRESSED_MB"] * 1024 * 1024))
 
@@ -75,9 +77,17 @@ def read_input(how: str) -> tuple[dict[str, Any] | None, bytes | None, str | Non
     raise UnsupportedMediaType(f"Unsupported request type {mimetype or 'none'!r}. " + how)
 
 
-def _marked_confidential(content: Document | Workbook) -> bool:
+def marked_confidential(content: Document | Workbook) -> bool:
     """Whether the file's own sensitivity label or property keeps it on in-house models."""
     return bool(current_app.extensions["addin.policy"].is_confidential(content))
+
+
+def _runner_for(feature: str) -> Runner:
+    """The runner for this caller, once the admin's limits allow the request (429 if not)."""
+    user = current_principal().key
+    current_app.extensions["addin.limits"].check(user, feature)
+    runner: Runner = current_app.extensions["addin.runner"]
+    return runner.for_user(user)
 
 
 def _respond(events: Iterator[Event]) -> Response:
@@ -88,19 +98,21 @@ def _respond(events: Iterator[Event]) -> Response:
 
 @bp.post("/summarize")
 def summarize_view() -> Response:
+    runner = _runner_for("summarize")
     body, data, filename, raw_options = read_input(_HOW)
     options, confidential = summarize.parse_options(raw_options)
     if body is not None:
         document = _json_document(body)
     else:
-        document = read_document(data or b"", filename, _limits())
-    confidential = confidential or _marked_confidential(document)
-    return _respond(summarize.run(document, options, current_app.extensions["addin.runner"],
+        document = read_document(data or b"", filename, document_limits())
+    confidential = confidential or marked_confidential(document)
+    return _respond(summarize.run(document, options, runner,
                                   request_id(), confidential=confidential))
 
 
 @bp.post("/analyze")
 def analyze_view() -> Response:
+    runner = _runner_for("analyze")
     body, data, filename, raw_options = read_input(_HOW_WORKBOOK)
     question, confidential = analyze.parse_options(raw_options)
     workbook: Workbook
@@ -110,7 +122,7 @@ def analyze_view() -> Response:
                              code="no_input")
         workbook = workbook_from_values(body["sheets"])
     else:
-        workbook = read_workbook(data or b"", filename, _limits())
-    confidential = confidential or _marked_confidential(workbook)
-    return _respond(analyze.run(workbook, question, current_app.extensions["addin.runner"],
+        workbook = read_workbook(data or b"", filename, document_limits())
+    confidential = confidential or marked_confidential(workbook)
+    return _respond(analyze.run(workbook, question, runner,
                                 request_id(), confidential=confidential))

@@ -22,16 +22,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, replace
 from functools import partial
 
 from ..errors import AddinError
-from .base import CallParams, Delta, ModelRequest, Notice, Provider, Started, Usage
+from .base import (
+    Assignment,
+    CallParams,
+    Delta,
+    ModelRequest,
+    Notice,
+    Provider,
+    ProviderEntry,
+    Started,
+    Usage,
+)
 from .breaker import CircuitBreakers
 from .failures import ProviderFailure
 from .pricing import cost_usd
-from .selector import Selector
+from .selector import Selector, StaticSource
 from .usage import UsageRecord
 
 log = logging.getLogger("addin.models")
@@ -79,12 +89,44 @@ _READABLE = {
 class Runner:
     def __init__(self, selector: Selector, breakers: CircuitBreakers | None = None,
                  settings: RunnerSettings | None = None, recorder: Recorder | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_failure: Callable[[str, ProviderFailure], None] | None = None) -> None:
         self.selector = selector
         self.breakers = breakers or CircuitBreakers()
         self.settings = settings or RunnerSettings()
         self._record = recorder or (lambda record: None)
         self._sleep = sleep
+        self._on_failure = on_failure or (lambda provider_id, failure: None)
+
+    @property
+    def recorder(self) -> Recorder:
+        """Where this runner sends its usage records."""
+        return self._record
+
+    def for_user(self, user_key: str) -> Runner:
+        """This runner (same providers, circuits and settings) recording ``user_key`` as who
+        asked in each usage record."""
+        record = self._record
+
+        def tagged(usage: UsageRecord) -> None:
+            record(replace(usage, user_key=user_key))
+
+        return Runner(self.selector, self.breakers, self.settings, tagged, self._sleep,
+                      self._on_failure)
+
+    def pinned(self, entry: ProviderEntry, features: Iterable[str], *,
+               max_output_tokens: int | None = None, record: Recorder | None = None,
+               on_failure: Callable[[str, ProviderFailure], None] | None = None) -> Runner:
+        """A runner that sends ``features`` to ``entry`` alone, even if it is disabled: no
+        fallback, no retry and circuits of its own (the admin's Test and Compare measure one
+        provider as it is). ``on_failure`` hears each failure with the vendor's detail."""
+        entry = replace(entry, enabled=True)
+        assigned = {feature: Assignment(feature, primary=entry.id,
+                                        max_output_tokens=max_output_tokens)
+                    for feature in features}
+        selector = Selector(StaticSource((entry,), assigned), assigned)
+        return Runner(selector, CircuitBreakers(), replace(self.settings, max_retries=0),
+                      record or self._record, self._sleep, on_failure)
 
     def stream(self, request: ModelRequest, *, confidential: bool = False,
                request_id: str = "") -> Iterator[Started | Delta | Notice | Usage | Fallback]:
@@ -95,7 +137,10 @@ class Runner:
         params = CallParams(
             temperature=assignment.temperature if request.temperature is None
             else request.temperature,
-            max_output_tokens=request.max_output_tokens or assignment.max_output_tokens,
+            # the admin's setting caps what the feature asks for
+            max_output_tokens=min((n for n in (request.max_output_tokens,
+                                               assignment.max_output_tokens) if n),
+                                  default=None),
             stall_timeout_s=self.settings.stall_timeout_s,
         )
         first = candidates.providers[0].entry
@@ -151,6 +196,7 @@ class Runner:
             except Exception as exc:
                 failure = exc if isinstance(exc, ProviderFailure) else _unexpected(exc, entry.id)
                 note(started, failure.reason)
+                self._on_failure(entry.id, failure)
                 log.warning("%s provider %s failed: %s (attempt %d)", request_id, entry.id,
                             failure.reason, attempt + 1)
                 if failure.reason == "bad_request":

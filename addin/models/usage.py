@@ -38,6 +38,7 @@ class UsageRecord:
     outcome: str = "ok"  # "ok" or a failure reason
     failover_reason: str | None = None  # why the previous provider was left, if one was
     prompt_version: int | None = None  # the prompt file's ``version``
+    user_key: str | None = None  # who asked: the principal's tenant:object id
     at: datetime = field(default_factory=_now)
     id: int | None = field(default=None, compare=False)
 
@@ -48,9 +49,9 @@ class UsageRecord:
             value = getattr(self, name)
             if value is not None and not _CODE.fullmatch(value):
                 raise ValueError(f"UsageRecord.{name} must be a short code, not {value[:40]!r}")
-        for name in ("request_id", "feature", "provider", "model"):
+        for name in ("request_id", "feature", "provider", "model", "user_key"):
             value = getattr(self, name)
-            if not _IDENT.fullmatch(value):
+            if value is not None and not _IDENT.fullmatch(value):
                 raise ValueError(f"UsageRecord.{name} must be one short line, not {value[:40]!r}")
         if self.prompt_version is not None and not isinstance(self.prompt_version, int):
             raise ValueError("UsageRecord.prompt_version must be a number")

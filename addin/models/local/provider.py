@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base import CallParams, Delta, ModelRequest, Notice, ProviderEntry, Usage
+from ..failures import ProviderFailure
 from ..tokens import estimate_tokens
 from .analyst import write_analysis
 from .summarizer import Passage, SummaryOptions, render, summarize
@@ -44,7 +45,8 @@ class LocalProvider:
             yield from self._analyze(task)
             return
         if not isinstance(task, SummarizeTask):
-            raise TypeError(f"the offline engine has no handler for {type(task).__name__}")
+            raise ProviderFailure("bad_request", "the offline engine only summarizes documents "
+                                  "and analyzes workbooks; it does not answer free prompts")
         summary = summarize(task.passages, task.options)
         for note in summary.notes:
             yield Notice(note)
