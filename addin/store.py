@@ -15,13 +15,18 @@ Secrets are stored only as references (``env:NAME``): ``upsert_provider`` refuse
 clear. Usage records hold counts and codes, never document text. Feedback (the task pane's
 thumbs up or down on one answer) may hold the user's own comment, up to 1000 characters.
 
-``create_all`` makes missing tables at start-up. TODO(PostgreSQL): replace it with Alembic
-migrations once the schema must evolve in place.
+The tables are declared in :mod:`addin.schema`; ``create_all`` brings a database to the
+current schema at start-up with the Alembic migrations of ``addin/migrations/``.
 """
 
 from __future__ import annotations
 
 import threading
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite migrations then rely on one process starting first
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -29,136 +34,50 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    ColumnElement,
     Date,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
     Select,
-    String,
     Table,
-    TypeDecorator,
+    and_,
     case,
     create_engine,
     delete,
     event,
     func,
-    inspect,
     insert,
+    inspect,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from .models.base import Assignment, ProviderEntry
 from .models.secrets import is_secret_key, is_secret_reference
 from .models.usage import UsageRecord, UsageTotal
+from .schema import (
+    assignments_table,
+    audit_table,
+    feedback_table,
+    providers_table,
+    revision_table,
+    settings_table,
+    usage_table,
+)
 
 if TYPE_CHECKING:
     from flask import Flask
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE_REVISION = "0001"  # the schema of databases made before migrations
+_MIGRATION_LOCK_KEY = 0x616464696E  # "addin": the advisory lock held while migrating
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A UTC instant, stored naive (SQLite has no time zones) and read back aware."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("times given to the store must be timezone-aware")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-metadata = MetaData()
-
-providers_table = Table(
-    "providers", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("kind", String(64), nullable=False),
-    Column("model", String(200), nullable=False),
-    Column("endpoint", String(500), nullable=False),
-    Column("secret", String(200), nullable=False),  # a reference such as env:NAME, never a key
-    Column("in_house", Boolean, nullable=False),
-    Column("region", String(64), nullable=False),
-    Column("price_in_per_mtok", Float, nullable=False),
-    Column("price_out_per_mtok", Float, nullable=False),
-    Column("context_window", Integer, nullable=False),
-    Column("timeout_s", Float, nullable=False),
-    Column("enabled", Boolean, nullable=False),
-    Column("options", JSON, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-assignments_table = Table(
-    "feature_assignments", metadata,
-    Column("feature", String(64), primary_key=True),
-    Column("primary", String(64), nullable=False),
-    Column("fallbacks", JSON, nullable=False),
-    Column("temperature", Float, nullable=True),
-    Column("max_output_tokens", Integer, nullable=True),
-    Column("confidential", Boolean, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-usage_table = Table(
-    "usage_records", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UTCDateTime, nullable=False, index=True),
-    Column("request_id", String(200), nullable=False, index=True),
-    Column("feature", String(64), nullable=False),
-    Column("provider", String(64), nullable=False),
-    Column("model", String(200), nullable=False),
-    Column("input_tokens", Integer, nullable=False),
-    Column("output_tokens", Integer, nullable=False),
-    Column("cost_usd", Float, nullable=False),
-    Column("latency_ms", Float, nullable=False),
-    Column("outcome", String(64), nullable=False),  # "ok" or a failure reason
-    Column("failover_reason", String(64), nullable=True),
-    Column("prompt_version", Integer, nullable=True),
-    Column("user_key", String(200), nullable=True),
-)
-
-# One row per answer rated in the task pane: a later rating of the same answer replaces it.
-feedback_table = Table(
-    "feedback", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UTCDateTime, nullable=False, index=True),
-    Column("request_id", String(200), nullable=False, unique=True),
-    Column("rating", String(8), nullable=False),  # "up" or "down"
-    Column("comment", String(1000), nullable=True),
-    Column("provider", String(64), nullable=True),  # who answered, from the usage records
-    Column("model", String(200), nullable=True),
-)
-
-# One row per admin change: who, when, what, and the entry before and after (secrets only as
-# their references: the store never holds a value, so neither does the log).
-audit_table = Table(
-    "audit_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UTCDateTime, nullable=False, index=True),
-    Column("actor", String(200), nullable=False),  # the principal's key (tenant:object id)
-    Column("actor_name", String(200), nullable=False),
-    Column("action", String(64), nullable=False),  # e.g. "assignment.update"
-    Column("target", String(200), nullable=False),  # a feature name or a provider id
-    Column("before", JSON, nullable=True),
-    Column("after", JSON, nullable=True),
-)
 
 RATINGS = ("up", "down")
 MAX_FEEDBACK_COMMENT = 1000
@@ -188,21 +107,6 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
-
-# Service-wide settings the admin changes at run time (the usage limits), one JSON value a key.
-settings_table = Table(
-    "settings", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", JSON, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-# One row (id 1): a counter bumped in the same transaction as every configuration change.
-revision_table = Table(
-    "config_revision", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("revision", Integer, nullable=False),
-)
 
 _PROVIDER_FIELDS = tuple(c.name for c in providers_table.columns if c.name != "updated_at")
 _USAGE_FIELDS = tuple(c.name for c in usage_table.columns if c.name != "id")
@@ -284,9 +188,22 @@ class Store:
             yield connection
 
     def create_all(self) -> None:
-        """Create missing tables and the revision row (idempotent; safe from many workers)."""
-        metadata.create_all(self.engine)
-        self._add_missing_columns()
+        """Bring the database to the current schema (Alembic ``upgrade head``) and make the
+        revision row. Idempotent, and safe when several workers start at once: the upgrade
+        runs under a lock (a PostgreSQL advisory lock, or a lock file beside a SQLite file).
+        A database made before migrations existed (tables, no ``alembic_version``) is
+        stamped with the baseline first, then upgraded."""
+        with self._migration_lock(), self._begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": _MIGRATION_LOCK_KEY})
+            config = AlembicConfig()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            tables = set(inspect(connection).get_table_names())
+            if "alembic_version" not in tables and providers_table.name in tables:
+                alembic_command.stamp(config, BASELINE_REVISION)
+            alembic_command.upgrade(config, "head")
         try:
             with self._begin() as connection:
                 if connection.scalar(select(revision_table.c.revision)) is None:
@@ -294,16 +211,20 @@ class Store:
         except IntegrityError:  # another process made it first
             pass
 
-    def _add_missing_columns(self) -> None:
-        """Add the nullable columns that later versions put in existing tables (databases
-        made before usage records carried the user)."""
-        present = {c["name"] for c in inspect(self.engine).get_columns(usage_table.name)}
-        for column in usage_table.columns:
-            if column.name not in present and column.nullable:
-                kind = column.type.compile(dialect=self.engine.dialect)
-                with self._begin() as connection:
-                    connection.execute(text(f'ALTER TABLE {usage_table.name} '
-                                            f'ADD COLUMN "{column.name}" {kind}'))
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """An exclusive lock between processes migrating the same SQLite file."""
+        database = self.engine.url.database or ""
+        if self.engine.dialect.name != "sqlite" or database in ("", ":memory:") \
+                or fcntl is None:
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -318,7 +239,7 @@ class Store:
 
     def set_setting(self, key: str, value: Any) -> None:
         with self._begin() as connection:
-            self._upsert(connection, settings_table, settings_table.c.key == key,
+            self._upsert(connection, settings_table,
                          {"key": key, "value": value, "updated_at": _now()})
 
     # --- configuration -------------------------------------------------------------------
@@ -334,11 +255,19 @@ class Store:
                            .values(revision=revision_table.c.revision + 1))
 
     @staticmethod
-    def _upsert(connection: Connection, table: Table, key: ColumnElement[bool],
-                row: dict[str, Any]) -> None:
-        """UPDATE, then INSERT if there was no row: portable, no dialect-specific upsert."""
-        if not connection.execute(update(table).where(key).values(row)).rowcount:
-            connection.execute(insert(table).values(row))
+    def _upsert(connection: Connection, table: Table, row: dict[str, Any]) -> None:
+        """INSERT, or UPDATE the row with the same primary key, atomically (ON CONFLICT on
+        PostgreSQL and SQLite: an UPDATE-then-INSERT would race between workers)."""
+        keys = [column.name for column in table.primary_key.columns]
+        dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(connection.dialect.name)
+        if dialect is None:  # another database: portable, but only safe from one writer
+            key = and_(*(table.c[name] == row[name] for name in keys))
+            if not connection.execute(update(table).where(key).values(row)).rowcount:
+                connection.execute(insert(table).values(row))
+            return
+        statement = dialect.insert(table).values(row)
+        changes = {name: statement.excluded[name] for name in row if name not in keys}
+        connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
 
     def upsert_provider(self, entry: ProviderEntry) -> None:
         """Insert or replace a provider. ValueError if it holds a secret value."""
@@ -347,7 +276,7 @@ class Store:
         row["options"] = dict(entry.options)
         row["updated_at"] = _now()
         with self._begin() as connection:
-            self._upsert(connection, providers_table, providers_table.c.id == entry.id, row)
+            self._upsert(connection, providers_table, row)
             self._bump(connection)
 
     def delete_provider(self, provider_id: str) -> bool:
@@ -378,9 +307,8 @@ class Store:
             "max_output_tokens": assignment.max_output_tokens,
             "confidential": assignment.confidential, "updated_at": _now(),
         }
-        key = assignments_table.c.feature == assignment.feature
         with self._begin() as connection:
-            self._upsert(connection, assignments_table, key, row)
+            self._upsert(connection, assignments_table, row)
             self._bump(connection)
 
     def assignments(self) -> dict[str, Assignment]:

@@ -49,6 +49,46 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ADDIN_DATABASE_URL", f"sqlite:///{tmp_path / 'addin.sqlite'}")
 
 
+def _service(variable: str, what: str) -> str:
+    """The URL of a real server for tests that need one; skipped (failed under CI, which sets
+    REQUIRE_SERVICES=1) when the variable is not set. ``.ci/services.sh`` starts both."""
+    url = os.environ.get(variable, "")
+    if not url:
+        message = (f"{what} tests need {variable} (start the servers with "
+                   "eval \"$(.ci/services.sh)\")")
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database emptied for this test (its public schema dropped and made)."""
+    from sqlalchemy import create_engine, text
+
+    url = _service("PG_TEST_URL", "PostgreSQL")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture()
+def redis_url() -> Iterator[str]:
+    """A Redis database emptied for this test."""
+    import redis
+
+    url = _service("REDIS_TEST_URL", "Redis")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture()
 def app() -> Iterator[Flask]:
     yield create_app()

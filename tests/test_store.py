@@ -10,12 +10,17 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command as alembic_command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import text
 
 from addin.models.base import Assignment, ProviderEntry
 from addin.models.usage import UsageRecord, UsageTotal
-from addin.store import Store, init_app, providers_table, usage_table
+from addin.schema import metadata
+from addin.store import BASELINE_REVISION, MIGRATIONS, Store, init_app, providers_table, usage_table
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -31,9 +36,14 @@ AZURE = ProviderEntry(
 )
 
 
-@pytest.fixture(params=["file", "memory"])
+@pytest.fixture(params=["file", "memory", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path}/instance/addin.sqlite" if request.param == "file" else "sqlite://"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    elif request.param == "file":
+        url = f"sqlite:///{tmp_path}/instance/addin.sqlite"
+    else:
+        url = "sqlite://"
     store = Store(url)
     store.create_all()
     yield store
@@ -217,18 +227,46 @@ def test_cost_by_feature_sums_a_period(store: Store) -> None:
                                                                   "analyze": 1.0}
 
 
-def test_a_database_from_before_user_keys_gains_the_column(tmp_path: Path) -> None:
+def _migrate(url: str, revision: str) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    alembic_command.upgrade(config, revision)
+
+
+def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/old.sqlite"
+    _migrate(url, BASELINE_REVISION)  # the 0.1 tables, as its create_all made them...
     old = Store(url)
-    old.create_all()
     with old.engine.begin() as connection:
-        connection.execute(text("ALTER TABLE usage_records DROP COLUMN user_key"))
+        connection.execute(text("DROP TABLE alembic_version"))  # ...with no migration record
+        connection.execute(text("INSERT INTO providers VALUES ('p', 'openai', 'm', '', "
+                                "'env:K', 0, '', 0, 0, 0, 60, 1, '{}', '2025-01-01')"))
     old.close()
     store = Store(url)
     store.create_all()
     store.record_usage(usage(user_key="tid:oid"))
     [record] = store.usage()
     assert record.user_key == "tid:oid"
+    assert [p.id for p in store.providers()] == ["p"]  # nothing lost on the way
+
+
+def test_the_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/new.sqlite")
+    store.create_all()
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_start_up_twice_changes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/twice.sqlite"
+    first = Store(url)
+    first.create_all()
+    first.upsert_provider(ProviderEntry("p", "openai", "m", secret="env:K"))
+    second = Store(url)
+    second.create_all()
+    assert [p.id for p in second.providers()] == ["p"] and second.revision() == 1
 
 
 @pytest.mark.parametrize("changes", [
