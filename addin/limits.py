@@ -10,8 +10,8 @@ limit it hit and when it resets (also as ``Retry-After``):
   it is re-read every ``refresh_s`` so the calls of other workers count too. A call that
   starts under the budget is allowed to finish, so a month can end slightly over it.
 
-The settings live in the store (key ``limits``) so every worker sees the admin's change; each
-worker re-reads them at most every ``refresh_s``.
+The settings live in the store (key ``limits``); saving them bumps the store's revision, so
+every worker and instance applies the admin's change at its next request.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ MAX_WINDOW_S = 86_400
 class LimitStore(Protocol):
     def setting(self, key: str) -> Any: ...
     def set_setting(self, key: str, value: Any) -> None: ...
+    def revision(self) -> int: ...
     def cost_by_feature(self, since: datetime, until: datetime | None = None
                         ) -> dict[str, float]: ...
 
@@ -129,23 +130,60 @@ class RateLimiter:
             return None
 
 
+class RateCounter(Protocol):
+    def take(self, key: str, requests: int, window_s: float) -> float | None: ...
+
+
+class Spend(Protocol):
+    """This month's spend per feature: read, and added to as calls finish."""
+
+    def spent(self, start: datetime, end: datetime) -> dict[str, float]: ...
+    def add(self, feature: str, cost_usd: float, at: datetime) -> None: ...
+
+
+class LocalSpend:
+    """Spend kept in this process: the store's sums, re-read every ``refresh_s`` (so other
+    workers' calls count once written), plus this process's calls since."""
+
+    def __init__(self, store: LimitStore, flush: Callable[[], None] = lambda: None,
+                 refresh_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._store, self._flush, self._refresh_s, self._clock = store, flush, refresh_s, clock
+        self._lock = threading.Lock()
+        self._month: datetime | None = None
+        self._spent: dict[str, float] = defaultdict(float)
+        self._loaded_at = -float("inf")
+
+    def spent(self, start: datetime, end: datetime) -> dict[str, float]:
+        with self._lock:
+            if start != self._month or self._clock() - self._loaded_at >= self._refresh_s:
+                self._flush()  # so what this process recorded is in the store's sums
+                self._spent = defaultdict(float, self._store.cost_by_feature(start, end))
+                self._month, self._loaded_at = start, self._clock()
+            return dict(self._spent)
+
+    def add(self, feature: str, cost_usd: float, at: datetime) -> None:
+        with self._lock:
+            if self._month is not None and at >= self._month:
+                self._spent[feature] += cost_usd
+
+
 class Limits:
-    """The limits service: settings, spend tracking, and the check before each call."""
+    """The limits service: settings, spend tracking, and the check before each call.
+    ``rate`` and ``spend`` default to this process's memory; pass the Redis ones
+    (:mod:`addin.shared`) to share them between workers and instances."""
 
     def __init__(self, store: LimitStore, features: Iterable[str], *,
                  flush: Callable[[], None] = lambda: None, refresh_s: float = 10.0,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 rate: RateCounter | None = None, spend: Spend | None = None) -> None:
         self.features = tuple(features)
-        self._store, self._flush, self._refresh_s = store, flush, refresh_s
+        self._store, self._refresh_s = store, refresh_s
         self._now, self._clock = now, clock
-        self._lock = threading.Lock()
-        self._rate = RateLimiter(clock)
+        self._rate = rate or RateLimiter(clock)
+        self._spend = spend or LocalSpend(store, flush, refresh_s, clock)
         self._settings: LimitSettings = LimitSettings()
-        self._settings_at = -float("inf")
-        self._month: datetime | None = None
-        self._spent: dict[str, float] = defaultdict(float)
-        self._spent_at = -float("inf")
+        self._settings_revision: int | None = None
 
     def now(self) -> datetime:
         return self._now()
@@ -153,10 +191,12 @@ class Limits:
     # --- settings --------------------------------------------------------------------------
 
     def settings(self) -> LimitSettings:
-        if self._clock() - self._settings_at >= self._refresh_s:
+        """The admin's current settings (re-read when the store's revision changes)."""
+        revision = self._store.revision()
+        if revision != self._settings_revision:
             raw = self._store.setting(SETTING_KEY)
             settings = LimitSettings.from_json(raw, self.features) if raw else LimitSettings()
-            self._settings, self._settings_at = settings, self._clock()
+            self._settings, self._settings_revision = settings, revision
         return self._settings
 
     def update(self, raw: Mapping[str, Any]) -> tuple[LimitSettings, LimitSettings]:
@@ -164,27 +204,19 @@ class Limits:
         before = self.settings()
         after = LimitSettings.from_json(raw, self.features)
         self._store.set_setting(SETTING_KEY, after.to_json(self.features))
-        self._settings, self._settings_at = after, self._clock()
         return before, after
 
     # --- spend -----------------------------------------------------------------------------
 
     def spent(self) -> dict[str, float]:
         """Dollars spent this month per feature (every feature named, 0.0 if none)."""
-        start, end = month_bounds(self._now())
-        with self._lock:
-            if start != self._month or self._clock() - self._spent_at >= self._refresh_s:
-                self._flush()  # so what this process recorded is in the store's sums
-                totals = self._store.cost_by_feature(start, end)
-                self._spent = defaultdict(float, totals)
-                self._month, self._spent_at = start, self._clock()
-            return {feature: round(self._spent[feature], 6) for feature in self.features}
+        totals = self._spend.spent(*month_bounds(self._now()))
+        return {feature: round(totals.get(feature, 0.0), 6) for feature in self.features}
 
     def record(self, record: UsageRecord) -> None:
         """Count a call's cost now (the store sees it when the writer gets to it)."""
-        with self._lock:
-            if self._month is not None and record.at >= self._month:
-                self._spent[record.feature] += record.cost_usd
+        if record.cost_usd:
+            self._spend.add(record.feature, record.cost_usd, record.at)
 
     # --- the check -------------------------------------------------------------------------
 

@@ -241,6 +241,7 @@ class Store:
         with self._begin() as connection:
             self._upsert(connection, settings_table,
                          {"key": key, "value": value, "updated_at": _now()})
+            self._bump(connection)
 
     # --- configuration -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ FEATURES = ("summarize", "analyze")
 class FakeStore:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
+        self.changes = 0
         self.costs: dict[str, float] = {}
         self.cost_reads: list[tuple[datetime, datetime | None]] = []
 
@@ -25,6 +26,10 @@ class FakeStore:
 
     def set_setting(self, key: str, value: Any) -> None:
         self.values[key] = value
+        self.changes += 1
+
+    def revision(self) -> int:
+        return self.changes
 
     def cost_by_feature(self, since: datetime, until: datetime | None = None
                         ) -> dict[str, float]:

@@ -30,6 +30,8 @@ class _Circuit:
 class CircuitBreakers:
     """One circuit per provider id; safe to share between threads."""
 
+    IMMEDIATE = _IMMEDIATE  # failure reasons that open the circuit at once
+
     def __init__(self, threshold: int = 3, cooldown_s: float = 30.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.threshold = threshold
