@@ -19,9 +19,11 @@ import re
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from lxml import etree
@@ -96,9 +98,28 @@ def _template() -> jinja2.Template:
     return env.get_template(path.name)
 
 
-def render_manifest(public_url: str) -> str:
-    """The manifest with every URL under ``public_url`` (a trailing slash is dropped)."""
-    return _template().render(public_url=public_url.strip().rstrip("/"))
+def render_manifest(public_url: str, client_id: str = "", audience: str = "") -> str:
+    """The manifest with every URL under ``public_url`` (a trailing slash is dropped).
+
+    With the app registration's ``client_id`` (Entra sign-in), it declares
+    ``WebApplicationInfo`` so Office SSO can issue a token for our API: the resource is the
+    first ``api://`` entry of ``audience`` (comma-separated, as ADDIN_AUTH_AUDIENCE), else
+    ``api://<public host>/<client_id>``, the form Office SSO requires."""
+    base = public_url.strip().rstrip("/")
+    sso = None
+    if client_id.strip():
+        named = [a.strip() for a in audience.split(",") if a.strip().startswith("api://")]
+        resource = named[0] if named else f"api://{urlsplit(base).netloc}/{client_id.strip()}"
+        sso = {"client_id": client_id.strip(), "resource": resource}
+    return _template().render(public_url=base, sso=sso)
+
+
+def manifest_for(settings: Mapping[str, Any], public_url: str | None = None) -> str:
+    """The manifest for these settings: Office SSO declared when sign-in is Entra."""
+    entra = settings["AUTH"] == "entra"
+    return render_manifest(public_url or settings["PUBLIC_URL"],
+                           settings["AUTH_CLIENT_ID"] if entra else "",
+                           settings["AUTH_AUDIENCE"] if entra else "")
 
 
 def _local(element: etree._Element) -> str:

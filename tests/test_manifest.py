@@ -15,6 +15,7 @@ import pytest
 from cryptography import x509
 from flask import Flask
 from flask.testing import FlaskClient
+from lxml import etree
 from werkzeug.serving import make_server
 
 from addin import create_app
@@ -22,6 +23,7 @@ from addin.cli import main
 from addin.devcert import ca_path, ensure_cert
 from addin.icons import ASSETS, SIZES, decode_png, png_size, render_icon
 from addin.manifest import check_manifest, render_manifest
+from tests.entra import CLIENT
 
 PUBLIC = "https://localhost:3000"
 
@@ -284,3 +286,26 @@ def test_check_manifest_fetches_the_served_manifest_over_https(
     assert capsys.readouterr().out.strip() == "manifest OK"
     assert main(["check-manifest", f"{https_app}/nothing.xml"]) == 1
     assert capsys.readouterr().out.strip() == f"{https_app}/nothing.xml: answered 404, not 200"
+
+
+def test_entra_sign_in_declares_office_sso_in_the_manifest() -> None:
+    xml = render_manifest("https://addin.example.com", "aaaa-bbbb")
+    assert check_manifest(xml) == []
+    root = etree.fromstring(xml.encode())
+    info = root.find(".//{*}VersionOverrides/{*}WebApplicationInfo")
+    assert info is not None
+    assert info.findtext("{*}Id") == "aaaa-bbbb"
+    assert info.findtext("{*}Resource") == "api://addin.example.com/aaaa-bbbb"
+    named = render_manifest("https://addin.example.com", "aaaa-bbbb",
+                            "aaaa-bbbb, api://addin.example.com/custom")
+    assert "<Resource>api://addin.example.com/custom</Resource>" in named
+
+
+def test_dev_sign_in_leaves_office_sso_out(client: FlaskClient) -> None:
+    assert b"WebApplicationInfo" not in client.get("/manifest.xml").data
+
+
+def test_an_entra_server_serves_the_manifest_with_office_sso(entra_app: Flask) -> None:
+    xml = entra_app.test_client().get("/manifest.xml").get_data(as_text=True)
+    assert f"<Resource>api://localhost:3000/{CLIENT}</Resource>" in xml
+    assert check_manifest(xml) == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, send_from_directory
 
 from ..icons import ASSETS
-from ..manifest import render_manifest
+from ..manifest import manifest_for
 
 bp = Blueprint("addin_files", __name__)
 
@@ -21,8 +21,9 @@ ASSET_MAX_AGE = 86400
 
 @bp.get("/manifest.xml")
 def manifest() -> Response:
-    """The add-in manifest, with every URL under the configured public URL."""
-    xml = render_manifest(current_app.config["ADDIN"]["PUBLIC_URL"])
+    """The add-in manifest, with every URL under the configured public URL (and Office SSO
+    declared when sign-in is Entra)."""
+    xml = manifest_for(current_app.config["ADDIN"])
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "no-cache"  # a new deployment shows at once
     return response
