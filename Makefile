@@ -18,7 +18,14 @@ $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(VENV)/.run-deps
 
-run: $(VENV)/.run-deps
+# MSAL.js for the task pane's sign-in, from package-lock.json into node_modules/ (served at
+# /vendor/msal-browser.min.js). Without npm the pane signs in with Office SSO only.
+node_modules/.npm-deps: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: MSAL.js is not installed, so the task pane signs in with Office SSO only and its nested-app-auth test is skipped (install Node.js and npm, then run make again)"; fi
+
+run: $(VENV)/.run-deps node_modules/.npm-deps
 	$(BIN)/addin serve
 
 # The browser tests drive Debian's chromium (Playwright's own browser download does not work
@@ -30,7 +37,7 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
-test: $(VENV)/.dev-deps browser
+test: $(VENV)/.dev-deps node_modules/.npm-deps browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps

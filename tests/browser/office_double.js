@@ -7,7 +7,18 @@
 //    file: "<base64 of a real .docx/.xlsx>", maxSlice: 4096,           // getFileAsync
 //    paragraphs: [{text, style}], selection: [start, end],            // Word (end exclusive)
 //    sheets: {Name: {address: "B3:E11", values: [[...]]}}, activeSheet: "Name",
-//    selectedRange: {sheet, address, values}}                         // Excel
+//    selectedRange: {sheet, address, values},                         // Excel
+//    accessToken: "<jwt>" | [item, ...],                              // Office.auth.getAccessToken
+//    naa: {silent: [item, ...], popup: [item, ...]}}                  // nestedAppAuthBridge
+//
+// Sign-in: getAccessToken hands out accessToken's items in turn (the last one again once they
+// run out); an item {code, message} is a failure with that Office SSO error code. With `naa`,
+// window.nestedAppAuthBridge plays the host's side of nested app authentication as MSAL.js
+// speaks it (JSON strings: GetInitContext, GetToken for acquireTokenSilent, GetTokenPopup for
+// acquireTokenPopup), handing out silent's or popup's items in turn; an item {status, code,
+// description} is a bridge error (e.g. status USER_INTERACTION_REQUIRED). Each is recorded in
+// __officeCalls: {api: "auth.getAccessToken", options} or {api: "naa.<method>", clientId,
+// authority, scope, forceRefresh}. NestedAppAuth support itself follows `sets`.
 //
 // Like Office, it batches: scalar properties and collections' items can be read only after
 // load() and context.sync() (PropertyNotLoaded otherwise), and ClientResult.value only after
@@ -256,6 +267,73 @@
     return true;
   }
 
+  // --- sign-in ---------------------------------------------------------------------------
+
+  const turns = new Map();
+  function nextItem(name, items) {  // items in turn, the last one again once they run out
+    const list = Array.isArray(items) ? items : items === undefined ? [] : [items];
+    const n = turns.get(name) || 0;
+    turns.set(name, n + 1);
+    return list.length ? list[Math.min(n, list.length - 1)] : undefined;
+  }
+
+  function getAccessToken(options) {
+    calls.push({ api: "auth.getAccessToken", options: options || null, synced: true });
+    const item = nextItem("sso", config.accessToken);
+    return new Promise((resolve, reject) => later(() => {
+      if (typeof item === "string") resolve(item);
+      else reject(Object.assign(new Error((item && item.message) || "No token configured."),
+        { name: "Error", code: (item && item.code) || 13000 }));
+    }));
+  }
+
+  const b64url = (object) => btoa(JSON.stringify(object)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const claimsOf = (jwt) => {
+    const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "=")));
+  };
+
+  function bridgeAnswer(request) {
+    const base = { messageType: "NestedAppAuthResponse", requestId: request.requestId };
+    if (request.method === "GetInitContext") {
+      return { ...base, success: true, initContext: { sdkName: "office-double", sdkVersion: "1.0", capabilities: {} } };
+    }
+    const item = nextItem(request.method, request.method === "GetTokenPopup" ? config.naa.popup : config.naa.silent);
+    if (typeof item !== "string") {
+      return { ...base, success: false, error: item || { status: "PERSISTENT_ERROR", code: "no_token", description: "No token configured." } };
+    }
+    const claims = claimsOf(item);
+    const idToken = `${b64url({ alg: "none", typ: "JWT" })}.${b64url({
+      aud: request.tokenParams.clientId, iss: `https://login.microsoftonline.com/${claims.tid}/v2.0`,
+      tid: claims.tid, oid: claims.oid, name: claims.name, preferred_username: "ada@contoso.example",
+      iat: claims.iat, exp: claims.exp, ver: "2.0" })}.`;
+    return {
+      ...base, success: true,
+      token: { access_token: item, id_token: idToken, token_type: "Bearer", scope: request.tokenParams.scope,
+               expires_in: claims.exp - Math.floor(Date.now() / 1000) },
+      account: { environment: "login.microsoftonline.com", tenantId: claims.tid, localAccountId: claims.oid,
+                 homeAccountId: `${claims.oid}.${claims.tid}`, username: "ada@contoso.example", name: claims.name },
+    };
+  }
+
+  if (config.naa) {
+    const listeners = [];
+    window.nestedAppAuthBridge = {
+      addEventListener(type, listener) { if (type === "message") listeners.push(listener); },
+      removeEventListener(type, listener) { const i = listeners.indexOf(listener); if (i >= 0) listeners.splice(i, 1); },
+      postMessage(message) {
+        const request = JSON.parse(message);
+        const params = request.tokenParams || {};
+        calls.push({ api: `naa.${request.method}`, clientId: params.clientId, authority: params.authority,
+                     scope: params.scope, forceRefresh: !!params.forceRefresh, synced: true });
+        later(() => {
+          const answer = JSON.stringify(bridgeAnswer(request));
+          for (const listener of [...listeners]) listener(answer);
+        });
+      },
+    };
+  }
+
   // No sync at the end: what the pane queues without syncing stays `synced: false`.
   const run = (Kind) => async (batch) => batch(new Kind());
 
@@ -263,6 +341,7 @@
     HostType: { Word: "Word", Excel: "Excel", PowerPoint: "PowerPoint", Outlook: "Outlook" },
     FileType: { Compressed: "compressed", Pdf: "pdf", Text: "text" },
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
+    auth: { getAccessToken },
     context: {
       displayLanguage: config.displayLanguage || "en-US",
       requirements: {

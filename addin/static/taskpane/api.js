@@ -1,7 +1,8 @@
 // Talks to the service: POST a request and read its Server-Sent Events from the fetch stream
 // (EventSource cannot POST), cancellable through an AbortSignal; errors become ApiError
-// with a sentence a person can act on.
+// with a sentence a person can act on. Every call carries the user's token (auth.js).
 
+import { getToken, noteResponse } from "./auth.js";
 import { t } from "./i18n.js";
 
 const STREAM = "text/event-stream";
@@ -18,18 +19,12 @@ export class ApiError extends Error {
 // payload: {json: object} or {bytes: Uint8Array, type: "application/..."}, plus query: {k: v}.
 export async function streamPost(path, payload, { signal, onEvent }) {
   const { body, contentType } = encode(payload);
-  let response;
-  try {
-    response = await fetch(path + queryString(payload.query), {
-      method: "POST",
-      body,
-      headers: { "Accept": STREAM, "Content-Type": contentType },
-      credentials: "same-origin",
-      signal,
-    });
-  } catch (error) {
-    throw failure(error, signal);
-  }
+  const response = await send(path + queryString(payload.query), {
+    method: "POST",
+    body,
+    headers: { "Accept": STREAM, "Content-Type": contentType },
+    signal,
+  });
   if (!response.ok) throw await errorOf(response);
   if (!(response.headers.get("Content-Type") || "").startsWith(STREAM)) {
     throw new ApiError(t("error.unexpected"), "not_a_stream");
@@ -46,19 +41,39 @@ export async function streamPost(path, payload, { signal, onEvent }) {
 }
 
 export async function postJson(path, object) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method: "POST",
-      body: JSON.stringify(object),
-      headers: { "Accept": "application/json", "Content-Type": "application/json" },
-      credentials: "same-origin",
-    });
-  } catch (error) {
-    throw failure(error, null);
-  }
+  const response = await send(path, {
+    method: "POST",
+    body: JSON.stringify(object),
+    headers: { "Accept": "application/json", "Content-Type": "application/json" },
+  });
   if (!response.ok) throw await errorOf(response);
   return response.json();
+}
+
+// One call with the user's token (none in dev mode). A 401 means the token was refused
+// (expired, revoked, or the service now wants one): a fresh token and one more try. A 403
+// is not retried: its message says what to ask for. Sign-in failures stay SignInError.
+async function send(url, init) {
+  let token = await getToken();
+  let response = await attempt(url, init, token);
+  if (response.status === 401) {
+    token = await getToken({ forceRefresh: true });
+    if (token) {
+      response.body?.cancel().catch(() => {});
+      response = await attempt(url, init, token);
+    }
+  }
+  noteResponse(response);
+  return response;
+}
+
+async function attempt(url, init, token) {
+  const headers = token ? { ...init.headers, "Authorization": `Bearer ${token}` } : init.headers;
+  try {
+    return await fetch(url, { ...init, headers, credentials: "same-origin" });
+  } catch (error) {
+    throw failure(error, init.signal);
+  }
 }
 
 async function* readEvents(stream, signal) {

@@ -2,6 +2,7 @@
 // request at a time (cancellable), and wires the answer's actions.
 
 import { streamPost } from "./api.js";
+import { authConfig, onDevMode } from "./auth.js";
 import * as excel from "./excel.js";
 import * as feedback from "./feedback.js";
 import { setLanguage, t, translate } from "./i18n.js";
@@ -20,6 +21,8 @@ let controller = null;
 function start(info) {
   setLanguage(Office.context && Office.context.displayLanguage);
   translate(document);
+  onDevMode(view.showDevBanner);
+  authConfig().catch(() => {}); // early, for the dev banner; a failure shows at the first request
   $("loading").hidden = true;
   const kind = info.host === Office.HostType.Word ? "word"
     : info.host === Office.HostType.Excel ? "excel" : null;
@@ -107,7 +110,7 @@ async function act(action) {
 }
 
 function messageOf(error) {
-  if (error && ["ApiError", "UserError", "OfficeError"].includes(error.name)) return error.message;
+  if (error && ["ApiError", "UserError", "OfficeError", "SignInError"].includes(error.name)) return error.message;
   console.error(error);
   return t("error.unexpected");
 }

@@ -45,6 +45,13 @@ export function reset() {
   showError("");
 }
 
+// The service signs everyone in without a check (dev mode): said at the top, once.
+export function showDevBanner() {
+  const banner = $("dev-banner");
+  banner.hidden = false;
+  banner.textContent = t("devBanner");
+}
+
 export function setStatus(text) {
   $("status").textContent = text;
 }
