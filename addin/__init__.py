@@ -49,12 +49,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store.init_app(app, database)
     recorder = UsageWriter(database.record_usage_many)
     app.extensions["addin.recorder"] = recorder
+    breakers = CircuitBreakers(settings["CIRCUIT_THRESHOLD"], settings["CIRCUIT_COOLDOWN_S"])
     limits = Limits(database, FEATURES, flush=recorder.flush)
+    if settings["REDIS_URL"]:  # shared by every worker and instance
+        from . import shared
+
+        client = shared.connect(settings["REDIS_URL"])
+        breakers = shared.RedisCircuitBreakers(client, settings["CIRCUIT_THRESHOLD"],
+                                               settings["CIRCUIT_COOLDOWN_S"])
+        limits = Limits(database, FEATURES, flush=recorder.flush,
+                        rate=shared.RedisRateLimiter(client),
+                        spend=shared.RedisSpend(client, database, recorder.flush))
     app.extensions["addin.limits"] = limits
 
     app.extensions["addin.runner"] = Runner(
         Selector(database, FEATURES),
-        CircuitBreakers(settings["CIRCUIT_THRESHOLD"], settings["CIRCUIT_COOLDOWN_S"]),
+        breakers,
         RunnerSettings(max_retries=settings["MAX_RETRIES"],
                        retry_after_cap_s=settings["RETRY_AFTER_CAP_S"],
                        backoff_s=settings["RETRY_BACKOFF_S"],

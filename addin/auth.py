@@ -11,6 +11,12 @@ tenants; and, for user tokens, the delegated scope in ``scp``. The caller become
 ``AUTH=dev`` (the default) signs everyone in as a fixed local admin, so the add-in works with
 no Entra set-up during development. It is refused at start-up unless the server listens on
 localhost only, and every response says ``X-Addin-Auth: dev`` so the pane can show a banner.
+
+The admin console and the admin API (``/admin/...``, ``/api/v1/admin/...``) also accept the
+console's session cookie when a request has no Authorization header (see :mod:`addin.sessions`):
+unsafe methods then need the session's CSRF token. Without either, a console page redirects
+to ``/admin/signin``. In dev mode the console needs no sign-in, but its forms still carry the
+CSRF token.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import jwt
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, redirect, request
 from jwt.algorithms import RSAAlgorithm
+from werkzeug.wrappers import Response as BaseResponse
 
+from . import sessions
 from .errors import AddinError, ConfigError, Forbidden, Unauthorized
 
 log = logging.getLogger("addin.auth")
@@ -42,7 +50,7 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Reachable without a token: what Office and a browser load before anyone can sign in (the
 # pane, the console's sign-in page, their files, MSAL.js and the sign-in settings they need).
 PUBLIC_PATHS = ("/healthz", "/readyz", "/manifest.xml", "/taskpane.html", "/api/v1/auth/config",
-                "/admin/signin")
+                "/admin/signin", "/api/v1/openapi.json")
 PUBLIC_PREFIXES = ("/assets/", "/taskpane/", "/vendor/", "/admin/static/")
 _SIGN_IN_AGAIN = "Sign in again from the add-in (close and reopen the task pane)."
 
@@ -274,6 +282,7 @@ def _is_public(path: str) -> bool:
 def init_app(app: Flask) -> None:
     """Install sign-in for the settings' ``AUTH`` mode; ConfigError on a bad set-up."""
     settings = app.config["ADDIN"]
+    sessions.init_app(app, settings)
     if settings["AUTH"] == "dev":
         _init_dev(app, settings["HOST"])
         return
@@ -281,14 +290,23 @@ def init_app(app: Flask) -> None:
     app.extensions["addin.auth"] = validator
 
     @app.before_request
-    def _authenticate() -> None:
+    def _authenticate() -> BaseResponse | None:
         if _is_public(request.path):
-            return
+            return None
+        if not request.headers.get("Authorization") and sessions.is_admin_path(request.path):
+            principal = session_principal()
+            if principal is not None:
+                g.principal = principal
+                sessions.check_csrf()
+                return None
+            if sessions.is_console(request.path) and request.method in ("GET", "HEAD"):
+                return redirect(sessions.signin_url(request.full_path.rstrip("?")))
         try:
             g.principal = validator.validate(_bearer(request.headers.get("Authorization", "")))
         except (Unauthorized, Forbidden) as exc:
             g.auth_challenge = _challenge(exc)
             raise
+        return None
 
     @app.after_request
     def _add_challenge(response: Response) -> Response:
@@ -309,11 +327,43 @@ def _init_dev(app: Flask, host: str) -> None:
     @app.before_request
     def _dev_principal() -> None:
         g.principal = DEV_PRINCIPAL
+        path = request.path
+        if (sessions.is_admin_path(path) and not _is_public(path)
+                and not request.headers.get("Authorization")
+                and (sessions.is_console(path) or sessions.live())):
+            sessions.check_csrf()  # the console's forms, and its fetch calls to the admin API
 
     @app.after_request
     def _dev_banner(response: Response) -> Response:
         response.headers["X-Addin-Auth"] = "dev"
         return response
+
+
+def session_principal() -> Principal | None:
+    """The admin behind the console's session cookie; None without a live session."""
+    data = sessions.claims()
+    if data is None:
+        return None
+    try:
+        return Principal(str(data["tid"]), str(data["oid"]), str(data["name"]),
+                         frozenset(data["roles"]), frozenset(data["scopes"]))
+    except (KeyError, TypeError):
+        return None
+
+
+def start_session(principal: Principal) -> str:
+    """Begin a console session for ``principal``, signed in by this request's bearer token
+    (already validated), ending when the token does; returns the session's CSRF token."""
+    expires = None
+    try:
+        exp = jwt.decode(_bearer(request.headers.get("Authorization", "")),
+                         options={"verify_signature": False}).get("exp")
+        expires = int(exp) if isinstance(exp, int | float) else None
+    except (jwt.InvalidTokenError, Unauthorized):
+        pass
+    claims = {"tid": principal.tenant_id, "oid": principal.object_id, "name": principal.name,
+              "roles": sorted(principal.roles), "scopes": sorted(principal.scopes)}
+    return sessions.start(claims, expires)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

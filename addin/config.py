@@ -102,7 +102,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_DECOMPRESSED_MB", _positive(float), 200.0,
             "Largest total a document may decompress to, in MB (413 above): stops zip bombs."),
     Setting("DATABASE_URL", str, "",
-            "SQLAlchemy URL of the store; default: SQLite in the instance folder."),
+            "SQLAlchemy URL of the store (e.g. postgresql+psycopg://user:pw@host/db); "
+            "default: SQLite in the instance folder."),
+    Setting("REDIS_URL", str.strip, "",
+            "Redis URL (redis://host:6379/0): rate limits, this month's spend and circuit "
+            "breakers shared by every worker and instance. Empty: kept per process."),
     Setting("CONFIG", str, "",
             "A TOML file declaring providers and feature assignments, loaded at start-up."),
     Setting("CONFIDENTIAL_LABELS", str, "Confidential,Highly Confidential",
@@ -112,6 +116,9 @@ SETTINGS: tuple[Setting, ...] = (
             "A custom document property that, when true, keeps the document on in-house models."),
     Setting("STALL_TIMEOUT_S", _positive(float), 30.0,
             "Longest silence between two chunks of a model's answer before failing over."),
+    Setting("REQUEST_TIMEOUT_S", _positive(float), 300.0,
+            "Longest a summarize or analyze request may run, failovers included; past it the "
+            "answer ends with a 504 (or an error event in a stream)."),
     Setting("RETRY_AFTER_CAP_S", _positive(float), 10.0,
             "Longest Retry-After the service waits for before failing over instead."),
     Setting("MAX_RETRIES", _count, 2,
@@ -141,6 +148,9 @@ SETTINGS: tuple[Setting, ...] = (
             "configured tenant."),
     Setting("AUTH_SCOPE", str.strip, "access_as_user",
             "Delegated scope a user token must carry in 'scp' (403 without it)."),
+    Setting("SECRET_KEY", str.strip, "",
+            "Key that signs the admin console's session cookies (keep it secret; the same on "
+            "every worker). Empty: a random key per process, so sessions end at a restart."),
     Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
             choices=("DEBUG", "INFO", "WARNING", "ERROR")),
 )

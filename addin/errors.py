@@ -86,6 +86,13 @@ class TooManyRequests(AddinError):
         self.retry_after_s = max(int(retry_after_s), 1)
 
 
+class TooSlow(AddinError):
+    """504: the request ran past its time limit (``ADDIN_REQUEST_TIMEOUT_S``)."""
+
+    status = 504
+    code = "too_slow"
+
+
 class UnsupportedMediaType(AddinError):
     """415: a format we do not read (legacy .doc, PDF, an image...)."""
 

@@ -200,13 +200,13 @@ class RedisRateLimiter(RateLimiter):
             key, requests, window_s))
 
 
-_SEED = """
+_SEED = f"""
 if redis.call('EXISTS', KEYS[1]) == 0 then
   for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-  redis.call('EXPIRE', KEYS[1], %d)
+  redis.call('EXPIRE', KEYS[1], {SPEND_TTL_S})
 end
 return redis.call('HGETALL', KEYS[1])
-""" % SPEND_TTL_S
+"""
 
 _ADD = """
 if redis.call('EXISTS', KEYS[1]) == 1 then

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import addin_files, admin, admin_tools, errors, features, feedback, meta, pane
+from . import (
+    addin_files,
+    admin,
+    admin_tools,
+    console,
+    errors,
+    features,
+    feedback,
+    meta,
+    pane,
+    security,
+    signin,
+)
 
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(meta.bp)
     app.register_blueprint(features.bp)
     app.register_blueprint(addin_files.bp)
@@ -16,3 +29,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_tools.bp)
+    app.register_blueprint(signin.bp)
+    app.register_blueprint(console.bp)

@@ -7,6 +7,11 @@ Secrets are references (``env:NAME``): a value in clear is refused with a 400 th
 repeat it, and responses and the audit log only ever show the reference. Every change is
 written to the store (bumping its revision, so the selector serves the new configuration on
 the next request) and to the audit log, with who made it and the entry before and after.
+
+Each read and each change is a plain function (``feature_rows``, ``change_assignment``,
+``add_provider``, ``change_provider``, ``remove_provider``, ``health_rows``, ``usage_report``,
+``audit_rows``) called by these JSON routes and by the console's pages alike
+(:mod:`addin.api.console`), so both check, store and audit in exactly the same way.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
 _ASSIGNMENT_FIELDS = ("primary", "fallbacks", "temperature", "max_output_tokens",
                       "confidential")
 _OPTIONAL = ("temperature", "max_output_tokens")  # null: the provider's default
-_HEALTH_WINDOW = timedelta(hours=1)
-_MAX_AUDIT = 1000
+HEALTH_WINDOW = timedelta(hours=1)
+MAX_AUDIT = 1000
 
 
 class Conflict(AddinError):
@@ -100,25 +105,22 @@ def _serving(feature: str) -> dict[str, Any]:
     return {"serving": [p.entry.id for p in found.providers], "excluded": list(found.excluded)}
 
 
-@bp.get("/features")
-@require_admin
-def list_features() -> Response:
+def feature_rows() -> list[dict[str, Any]]:
     """Each feature's assignment and the providers that would serve it now."""
     assigned = _store().assignments()
     items = []
     for feature in _runner().selector.features:
         assignment = assigned.get(feature) or Assignment(feature=feature)
         items.append({"feature": feature, **assignment_dict(assignment), **_serving(feature)})
-    return jsonify(features=items)
+    return items
 
 
-@bp.put("/features/<feature>")
-@require_admin
-def update_feature(feature: str) -> Response:
-    """Change an assignment: the fields given replace the current ones (null clears
-    temperature or max_output_tokens)."""
+def change_assignment(feature: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Check, store and audit a change of ``feature``'s assignment: the fields given replace
+    the current ones (null clears temperature or max_output_tokens). Returns the new state
+    with who serves it; NotFound or BadRequest (with the reason) otherwise."""
     _known_feature(feature)
-    body = _body()
+    body = dict(body)
     store = _store()
     before = store.assignments().get(feature) or Assignment(feature=feature)
     if body.get("feature", feature) != feature:
@@ -129,7 +131,8 @@ def update_feature(feature: str) -> Response:
     fields = {k: v for k, v in fields.items() if not (k in _OPTIONAL and v is None)}
     providers = {entry.id: entry for entry in store.providers()}
     providers.setdefault(LOCAL.id, LOCAL)
-    chain = [fields.get("primary"), *(fields.get("fallbacks") or [])]
+    fallbacks = fields.get("fallbacks") or []  # not a list: check_assignment says so (400)
+    chain = [fields.get("primary"), *(fallbacks if isinstance(fallbacks, list) else [])]
     unknown = [p for p in chain if isinstance(p, str) and p not in providers]
     if unknown:
         raise BadRequest(f"Unknown provider{'s' if len(unknown) > 1 else ''}: "
@@ -142,7 +145,22 @@ def update_feature(feature: str) -> Response:
     if after != before:
         store.set_assignment(after)
         _audit("assignment.update", feature, assignment_dict(before), assignment_dict(after))
-    return jsonify(feature=feature, **assignment_dict(after), **_serving(feature))
+    return {"feature": feature, **assignment_dict(after), **_serving(feature)}
+
+
+@bp.get("/features")
+@require_admin
+def list_features() -> Response:
+    """Each feature's assignment and the providers that would serve it now."""
+    return jsonify(features=feature_rows())
+
+
+@bp.put("/features/<feature>")
+@require_admin
+def update_feature(feature: str) -> Response:
+    """Change an assignment (see :func:`change_assignment`)."""
+    _known_feature(feature)
+    return jsonify(change_assignment(feature, _body()))
 
 
 # --- providers --------------------------------------------------------------------------
@@ -175,18 +193,9 @@ def _save(entry: ProviderEntry) -> None:
         raise BadRequest(str(exc), code="bad_input") from None
 
 
-@bp.get("/providers")
-@require_admin
-def list_providers() -> Response:
-    """Every configured provider; secrets as their references, e.g. ``env:NAME``."""
-    return jsonify(providers=[provider_dict(entry) for entry in _store().providers()])
-
-
-@bp.post("/providers")
-@require_admin
-def create_provider() -> tuple[Response, int]:
-    """Add a provider: ``{"id", "kind", "model", ...}``; 409 if the id is taken."""
-    body = _body()
+def add_provider(body: dict[str, Any]) -> ProviderEntry:
+    """Check, store and audit a new provider ``{"id", "kind", "model", ...}``; BadRequest
+    with the reason, or Conflict if the id is taken."""
     provider_id = body.get("id")
     if not isinstance(provider_id, str) or not provider_id:
         raise BadRequest("id must be the new provider's id (a string).", code="bad_input")
@@ -196,15 +205,13 @@ def create_provider() -> tuple[Response, int]:
                        f"PUT /api/v1/admin/providers/{provider_id}.", code="provider_exists")
     _save(entry)
     _audit("provider.create", provider_id, None, provider_dict(entry))
-    return jsonify(provider_dict(entry)), 201
+    return entry
 
 
-@bp.put("/providers/<provider_id>")
-@require_admin
-def update_provider(provider_id: str) -> Response:
-    """Change a provider: the fields given replace the current ones."""
+def change_provider(provider_id: str, body: dict[str, Any]) -> ProviderEntry:
+    """Check, store and audit a change of a provider: the fields given replace the current
+    ones (options are merged). NotFound or BadRequest with the reason otherwise."""
     before = _existing(provider_id)
-    body = _body()
     if body.get("id", provider_id) != provider_id:
         raise BadRequest("A provider's id cannot change; create a new one instead.",
                          code="bad_input")
@@ -220,14 +227,13 @@ def update_provider(provider_id: str) -> Response:
     if after != before:
         _save(after)
         _audit("provider.update", provider_id, provider_dict(before), provider_dict(after))
-    return jsonify(provider_dict(after))
+    return after
 
 
-@bp.delete("/providers/<provider_id>")
-@require_admin
-def delete_provider(provider_id: str) -> Response:
+def remove_provider(provider_id: str) -> dict[str, Any]:
     """Remove a provider; one that an assignment names is disabled instead (and stays
-    listed), so no feature is left pointing at nothing. ``local`` cannot be removed."""
+    listed), so no feature is left pointing at nothing. ``local`` cannot be removed.
+    Returns ``{"id", "deleted", "disabled", "used_by"}``."""
     before = _existing(provider_id)
     if provider_id == LOCAL.id:
         raise Conflict("The built-in provider 'local' cannot be deleted; it is the last "
@@ -239,10 +245,39 @@ def delete_provider(provider_id: str) -> Response:
         if after != before:
             _save(after)
             _audit("provider.disable", provider_id, provider_dict(before), provider_dict(after))
-        return jsonify(id=provider_id, deleted=False, disabled=True, used_by=used_by)
+        return {"id": provider_id, "deleted": False, "disabled": True, "used_by": used_by}
     _store().delete_provider(provider_id)
     _audit("provider.delete", provider_id, provider_dict(before), None)
-    return jsonify(id=provider_id, deleted=True, disabled=False, used_by=[])
+    return {"id": provider_id, "deleted": True, "disabled": False, "used_by": []}
+
+
+@bp.get("/providers")
+@require_admin
+def list_providers() -> Response:
+    """Every configured provider; secrets as their references, e.g. ``env:NAME``."""
+    return jsonify(providers=[provider_dict(entry) for entry in _store().providers()])
+
+
+@bp.post("/providers")
+@require_admin
+def create_provider() -> tuple[Response, int]:
+    """Add a provider (see :func:`add_provider`); 201 with it."""
+    return jsonify(provider_dict(add_provider(_body()))), 201
+
+
+@bp.put("/providers/<provider_id>")
+@require_admin
+def update_provider(provider_id: str) -> Response:
+    """Change a provider (see :func:`change_provider`)."""
+    _existing(provider_id)
+    return jsonify(provider_dict(change_provider(provider_id, _body())))
+
+
+@bp.delete("/providers/<provider_id>")
+@require_admin
+def delete_provider(provider_id: str) -> Response:
+    """Remove or disable a provider (see :func:`remove_provider`)."""
+    return jsonify(remove_provider(provider_id))
 
 
 # --- health, usage, audit ---------------------------------------------------------------
@@ -255,13 +290,11 @@ def _percentile(values: list[float], share: float) -> float | None:
     return round(ordered[max(math.ceil(share * len(ordered)) - 1, 0)], 1)
 
 
-@bp.get("/health")
-@require_admin
-def health() -> Response:
+def health_rows() -> list[dict[str, Any]]:
     """Per provider: circuit state, last error, and latency and error rate over the last
     hour (from the usage records)."""
     current_app.extensions["addin.recorder"].flush()
-    since = datetime.now(UTC) - _HEALTH_WINDOW
+    since = datetime.now(UTC) - HEALTH_WINDOW
     calls: dict[str, list[Any]] = defaultdict(list)
     for record in _store().usage(since=since):
         calls[record.provider].append(record)
@@ -282,7 +315,38 @@ def health() -> Response:
             "p50_latency_ms": _percentile(latencies, 0.50),
             "p95_latency_ms": _percentile(latencies, 0.95),
         })
-    return jsonify(window_s=int(_HEALTH_WINDOW.total_seconds()), providers=items)
+    return items
+
+
+def usage_report(raw_since: str | None, feature: str | None) -> dict[str, Any]:
+    """Usage totals per day, feature, provider and model from ``raw_since`` (YYYY-MM-DD) for
+    ``feature`` (None: all), and the users' ratings per provider and model."""
+    since = None
+    if raw_since:
+        try:
+            since = datetime.combine(date.fromisoformat(raw_since), datetime.min.time(), UTC)
+        except ValueError:
+            raise BadRequest("since must be a date, YYYY-MM-DD.", code="bad_input") from None
+    if feature is not None:
+        _known_feature(feature)
+    current_app.extensions["addin.recorder"].flush()
+    totals = [{**asdict(t), "day": t.day.isoformat()}
+              for t in _store().usage_totals(since, feature)]
+    ratings = [asdict(f) for f in _store().feedback_summary(since)]
+    return {"since": raw_since or None, "feature": feature, "usage": totals,
+            "feedback": ratings}
+
+
+def audit_rows(limit: int = 100) -> list[dict[str, Any]]:
+    """The audit log, newest first, times as ISO 8601."""
+    return [{**asdict(e), "at": e.at.isoformat()} for e in _store().audit(limit)]
+
+
+@bp.get("/health")
+@require_admin
+def health() -> Response:
+    """Per provider: circuit, last error, latency and error rate (see :func:`health_rows`)."""
+    return jsonify(window_s=int(HEALTH_WINDOW.total_seconds()), providers=health_rows())
 
 
 @bp.get("/usage")
@@ -290,21 +354,8 @@ def health() -> Response:
 def usage() -> Response:
     """Usage totals per day, feature, provider and model (``?since=YYYY-MM-DD&feature=``),
     and the users' ratings per provider and model."""
-    raw_since = request.args.get("since")
-    since = None
-    if raw_since:
-        try:
-            since = datetime.combine(date.fromisoformat(raw_since), datetime.min.time(), UTC)
-        except ValueError:
-            raise BadRequest("since must be a date, YYYY-MM-DD.", code="bad_input") from None
-    feature = request.args.get("feature") or None
-    if feature is not None:
-        _known_feature(feature)
-    current_app.extensions["addin.recorder"].flush()
-    totals = [{**asdict(t), "day": t.day.isoformat()}
-              for t in _store().usage_totals(since, feature)]
-    ratings = [asdict(f) for f in _store().feedback_summary(since)]
-    return jsonify(since=raw_since or None, feature=feature, usage=totals, feedback=ratings)
+    return jsonify(usage_report(request.args.get("since"),
+                                request.args.get("feature") or None))
 
 
 @bp.get("/audit")
@@ -312,8 +363,7 @@ def usage() -> Response:
 def audit() -> Response:
     """The audit log, newest first (``?limit=``, default 100)."""
     raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= _MAX_AUDIT:
-        raise BadRequest(f"limit must be a whole number from 1 to {_MAX_AUDIT}.",
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_AUDIT}.",
                          code="bad_input")
-    entries = [{**asdict(e), "at": e.at.isoformat()} for e in _store().audit(int(raw))]
-    return jsonify(entries=entries)
+    return jsonify(entries=audit_rows(int(raw)))

@@ -17,7 +17,7 @@ from ..features import analyze, summarize
 from ..features.events import Event
 from ..models.runner import Runner
 from .errors import request_id
-from .streaming import gather, stream_response, wants_stream
+from .streaming import gather, stream_response, wants_stream, within
 
 bp = Blueprint("features", __name__, url_prefix="/api/v1")
 
@@ -91,6 +91,7 @@ def _runner_for(feature: str) -> Runner:
 
 
 def _respond(events: Iterator[Event]) -> Response:
+    events = within(events, current_app.config["ADDIN"]["REQUEST_TIMEOUT_S"])
     if wants_stream():
         return stream_response(events, request_id())
     return jsonify(gather(events))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, request, stream_with_context
 
-from ..errors import AddinError
+from ..errors import AddinError, TooSlow
 from ..features.events import Event
 from ..logs import log_unexpected
 
@@ -17,6 +18,22 @@ def wants_stream() -> bool:
     """True when the client asked for ``text/event-stream`` explicitly."""
     return any(mime == "text/event-stream" and quality > 0
                for mime, quality in request.accept_mimetypes)
+
+
+def within(events: Iterator[Event], seconds: float) -> Iterator[Event]:
+    """``events`` until ``seconds`` have passed since the call; then TooSlow, and the
+    feature's generator is closed (which stops its model call)."""
+    deadline = time.monotonic() + seconds
+    try:
+        for event in events:
+            yield event
+            if time.monotonic() > deadline and event.name != "done":
+                raise TooSlow(f"The answer took longer than the {seconds:g} s limit and was "
+                              "stopped. Try a shorter document or selection.")
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
 
 
 def sse(event: Event) -> str:

@@ -194,3 +194,60 @@ def model_app(simulator: Simulator, tmp_path: Path) -> Callable[..., Flask]:
                            "STALL_TIMEOUT_S": 5})
 
     return make
+
+
+@dataclass
+class Console:
+    """One admin console page, its server and what the page did."""
+
+    page: Any
+    url: str
+    app: Flask
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.url + path)
+
+
+@pytest.fixture()
+def open_console(browser: Any, serve: Callable[[Flask], str],
+                 request: pytest.FixtureRequest) -> Iterator[Callable[..., Console]]:
+    """open_console(app=None, path="/admin", width=1024, **context_options) → a Console
+    showing ``path`` (None: nothing yet, so routes can be added first). Requests outside
+    the server are refused, and any, or an uncaught page error, fails the test."""
+    contexts = []
+    consoles: list[Console] = []
+
+    def open_(app: Flask | None = None, path: str | None = "/admin", width: int = 1024,
+              **context_options: Any) -> Console:
+        app = app or create_app()
+        url = serve(app)
+        context = browser.new_context(viewport={"width": width, "height": 900},
+                                      **context_options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        console = Console(page, url, app)
+        consoles.append(console)
+        request.node.stash.setdefault(PAGES, []).append(page)
+        page.on("pageerror", lambda error: console.errors.append(str(error)))
+
+        def guard(route: Any) -> None:
+            if route.request.url.startswith(url + "/"):
+                route.continue_()
+            else:
+                console.blocked.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+        if path is not None:
+            console.goto(path)
+        return console
+
+    yield open_
+    for context in contexts:
+        context.close()
+    for console in consoles:
+        assert not console.blocked, f"the console loaded outside resources: {console.blocked}"
+        assert not console.errors, f"uncaught errors in the console: {console.errors}"
