@@ -97,6 +97,11 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return failures
 """
 
+_SUCCESS = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
 _RELEASE = """
 if redis.call('HGET', KEYS[1], 'state') == 'half_open' then
   redis.call('HSET', KEYS[1], 'probe_until', '0')
@@ -124,7 +129,8 @@ class RedisCircuitBreakers(CircuitBreakers):
         super().__init__(threshold, cooldown_s)
         self._prefix, self._lease = prefix, probe_lease_s
         self._scripts = {name: client.register_script(body) for name, body in (
-            ("allow", _ALLOW), ("failure", _FAILURE), ("release", _RELEASE),
+            ("allow", _ALLOW), ("success", _SUCCESS), ("failure", _FAILURE),
+            ("release", _RELEASE),
             ("snapshot", _SNAPSHOT))}
         self._client = client
         self._fallback = _Fallback("circuit breakers")
@@ -139,7 +145,7 @@ class RedisCircuitBreakers(CircuitBreakers):
             lambda: super(RedisCircuitBreakers, self).allow(provider_id))
 
     def success(self, provider_id: str) -> None:
-        self._fallback(lambda: self._client.delete(self._key(provider_id)),
+        self._fallback(lambda: self._scripts["success"](keys=[self._key(provider_id)]),
                        lambda: super(RedisCircuitBreakers, self).success(provider_id))
 
     def failure(self, provider_id: str, reason: str) -> None:

@@ -54,8 +54,14 @@ class CircuitBreakers:
             return circuit.state == "closed"
 
     def success(self, provider_id: str) -> None:
+        """A call succeeded: closes a half-open circuit, resets the count of a closed one. An
+        open circuit stays open: the success is of a call let through before it opened, and
+        only the probe after the cooldown may close it (else the circuit flaps while a
+        vendor fails one call in three)."""
         with self._lock:
-            self._circuits[provider_id] = _Circuit()
+            circuit = self._circuits.get(provider_id)
+            if circuit is None or circuit.state != "open":
+                self._circuits[provider_id] = _Circuit()
 
     def failure(self, provider_id: str, reason: str) -> None:
         with self._lock:

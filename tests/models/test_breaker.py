@@ -47,3 +47,16 @@ def test_wrong_credentials_open_the_circuit_at_once() -> None:
     breakers.failure("mistral", "auth")
     assert not breakers.allow("mistral")
     assert breakers.allow("other")
+
+
+def test_a_late_success_does_not_close_an_open_circuit() -> None:
+    clock = Clock()
+    breakers = CircuitBreakers(threshold=2, cooldown_s=30, clock=clock)
+    breakers.failure("gpt", "server_error")
+    breakers.failure("gpt", "server_error")
+    breakers.success("gpt")  # a call let through before the circuit opened
+    assert not breakers.allow("gpt") and breakers.snapshot("gpt")["state"] == "open"
+    clock.now += 31
+    assert breakers.allow("gpt")
+    breakers.success("gpt")  # the probe
+    assert breakers.snapshot("gpt")["state"] == "closed"
