@@ -85,6 +85,10 @@ def _serve(args: argparse.Namespace) -> int:
               f"ADDIN_PUBLIC_URL={scheme}://localhost:{settings['PORT']}.")
     print(f"Serving the add-in on {scheme}://{settings['HOST']}:{settings['PORT']} "
           "with the built-in offline engine. Ctrl+C stops.", flush=True)
+    if args.prod:
+        from .serving import serve
+
+        return serve(app, overrides, ssl_context)
     run_simple(settings["HOST"], settings["PORT"], app, ssl_context=ssl_context,
                threaded=True, use_reloader=False)
     return 0
@@ -148,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-tls", action="store_true", help="plain HTTP (behind a TLS proxy)")
     serve.add_argument("--config", metavar="FILE",
                        help="TOML file of providers and feature assignments (ADDIN_CONFIG)")
+    serve.add_argument("--prod", action="store_true",
+                       help="production server for many concurrent streams: gunicorn gthread, "
+                       "ADDIN_WORKERS x ADDIN_THREADS (waitress on Windows)")
     serve.set_defaults(handler=_serve)
     commands.add_parser("dev-cert", help="make the localhost certificate").set_defaults(
         handler=_dev_cert)

@@ -10,6 +10,7 @@ silently ignored.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -153,6 +154,14 @@ SETTINGS: tuple[Setting, ...] = (
             "every worker). Empty: a random key per process, so sessions end at a restart."),
     Setting("LOG_LEVEL", lambda raw: raw.strip().upper(), "INFO", "Logging level.",
             choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting("WORKERS", _positive(int),
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1),
+            "`addin serve --prod`: worker processes (default: this machine's CPUs). Each has "
+            "its own circuit breakers and rate-limit counts."),
+    Setting("THREADS", _positive(int), 256,
+            "`addin serve --prod`: threads per worker; each open answer stream holds one, so "
+            "WORKERS x THREADS streams at once (waitress on Windows: THREADS in all)."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

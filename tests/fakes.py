@@ -98,6 +98,10 @@ takes the slot of chunk ``after_chunks``. A ``status`` error and a non-stream an
 after ``first_token_delay`` (plus the paced generation time for an answer). Sleeps end early
 when the simulator closes, so nothing hangs.
 
+Unscripted requests: a chat request that no queued step matches gets
+``sim.responder(dialect)`` when a responder is set (a benchmark's "every call answers like
+this", or a failure mix by time or chance), else ``Step()``.
+
 Authentication: openai, azure, anthropic and mistral requests without their key header
 (``Authorization`` / ``api-key`` / ``x-api-key``) get the vendor's 401 without consuming a
 scripted step; the headers are recorded (lower-cased names) for tests to check.
@@ -122,7 +126,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -188,19 +192,25 @@ class Recorded:
 class Simulator:
     """The running server. Build it with :func:`start_simulator` (or directly, then close())."""
 
-    def __init__(self, tls: bool = False) -> None:
+    def __init__(self, tls: bool = False, port: int = 0) -> None:
+        """``port`` 0: a free port. A given port is bound with SO_REUSEPORT, so that several
+        simulator processes can share it and the kernel spreads connections between them
+        (load benchmarks: one process's threads contend for its GIL)."""
         self.requests: list[Recorded] = []
         self.tokens_issued = 0  # Entra access tokens handed out
         self.token_lifetime = 3600  # expires_in of those tokens, seconds
         self.models: list[str] = ["sim-model"]  # listed by GET models / ollama api/tags
         self.ca_file: str | None = None  # in TLS mode: the CA certificate to verify against
+        # The step of a chat request that no scripted step matches (called with its dialect,
+        # on the request's thread); None: Step(), an immediate answer. For load benchmarks.
+        self.responder: Callable[[str], Step] | None = None
         self._lock = threading.Lock()
         self._queue: deque[Step] = deque()
         self._stopping = threading.Event()
         self._conns: set[socket.socket] = set()
         self._seq = itertools.count(1)
         self._tmp: str | None = None
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = (_SharedServer if port else _Server)(("127.0.0.1", port), _Handler)
         self._server.sim = self
         scheme = "http"
         if tls:
@@ -252,8 +262,10 @@ class Simulator:
             return list(self._queue)
 
     def reset(self) -> None:
-        """Clear the queue and the request log; restore tokens_issued, token_lifetime, models."""
+        """Clear the queue and the request log; restore tokens_issued, token_lifetime, models,
+        responder."""
         with self._lock:
+            self.responder = None
             self._queue.clear()
             self.requests.clear()
             self.tokens_issued = 0
@@ -289,7 +301,8 @@ class Simulator:
                 if step.dialect == dialect or (step.dialect is None and dialect in DIALECTS):
                     del self._queue[i]
                     return step
-        return Step()
+            responder = self.responder
+        return responder(dialect) if responder is not None and dialect in DIALECTS else Step()
 
     def _record(self, rec: Recorded) -> None:
         with self._lock:
@@ -330,6 +343,10 @@ class _Server(http.server.ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if not isinstance(exc, OSError | _Aborted):
             traceback.print_exc()
+
+
+class _SharedServer(_Server):
+    allow_reuse_port = True
 
 
 def _json(obj: Any) -> bytes:
