@@ -104,9 +104,9 @@ def _dev_cert(args: argparse.Namespace) -> int:
 
 
 def _manifest(args: argparse.Namespace) -> int:
-    from .manifest import render_manifest
+    from .manifest import manifest_for
 
-    xml = render_manifest(args.url or _light_app().config["ADDIN"]["PUBLIC_URL"])
+    xml = manifest_for(_light_app().config["ADDIN"], args.url)
     if args.out:
         Path(args.out).write_text(xml, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -138,6 +138,25 @@ def _check_manifest_command(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the current schema, or print the SQL that would (--sql)."""
+    from . import _default_database
+    from .store import Store, migration_config
+
+    app = _light_app()
+    url = app.config["ADDIN"]["DATABASE_URL"] or _default_database(app)
+    if args.sql:
+        from alembic import command
+
+        command.upgrade(migration_config(url), "head", sql=True)
+        return 0
+    store = Store(url)
+    store.create_all()
+    store.close()
+    print(f"database schema up to date: {store.engine.url.render_as_string()}", file=sys.stderr)
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> int:
     print(describe())
     return 0
@@ -160,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         handler=_dev_cert)
     commands.add_parser("settings", help="list every ADDIN_* setting").set_defaults(
         handler=_settings)
+    migrate = commands.add_parser(
+        "migrate", help="bring ADDIN_DATABASE_URL to the current schema (also done at start-up)")
+    migrate.add_argument("--sql", action="store_true",
+                         help="print the SQL instead of running it, for review")
+    migrate.set_defaults(handler=_migrate)
     manifest = commands.add_parser("manifest", help="write the add-in manifest for a URL")
     manifest.add_argument("--url", help="public base URL (default ADDIN_PUBLIC_URL)")
     manifest.add_argument("--out", metavar="FILE", help="write here (default: stdout)")

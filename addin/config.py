@@ -157,8 +157,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", _positive(int),
             len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
             else (os.cpu_count() or 1),
-            "`addin serve --prod`: worker processes (default: this machine's CPUs). Each has "
-            "its own circuit breakers and rate-limit counts."),
+            "`addin serve --prod`: worker processes (default: this machine's CPUs). Without "
+            "ADDIN_REDIS_URL each keeps its own circuit breakers and rate-limit counts."),
     Setting("THREADS", _positive(int), 256,
             "`addin serve --prod`: threads per worker; each open answer stream holds one, so "
             "WORKERS x THREADS streams at once (waitress on Windows: THREADS in all)."),

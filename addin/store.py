@@ -112,6 +112,15 @@ _PROVIDER_FIELDS = tuple(c.name for c in providers_table.columns if c.name != "u
 _USAGE_FIELDS = tuple(c.name for c in usage_table.columns if c.name != "id")
 
 
+def migration_config(url: str | None = None) -> AlembicConfig:
+    """Alembic's configuration for our migrations (no alembic.ini needed)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -197,8 +206,7 @@ class Store:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": _MIGRATION_LOCK_KEY})
-            config = AlembicConfig()
-            config.set_main_option("script_location", str(MIGRATIONS))
+            config = migration_config()
             config.attributes["connection"] = connection
             tables = set(inspect(connection).get_table_names())
             if "alembic_version" not in tables and providers_table.name in tables:

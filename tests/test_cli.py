@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from addin.devcert import ensure_cert
@@ -93,3 +94,33 @@ def test_serve_refuses_a_bad_config_file_with_its_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"{config}:4:" in result.stderr and "env:" in result.stderr
     assert "sk-ant-in-clear" not in result.stderr
+
+
+def test_migrate_builds_the_schema_and_can_print_its_sql(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    from addin.cli import main
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    monkeypatch.setenv("ADDIN_DATABASE_URL", url)
+    assert main(["migrate", "--sql"]) == 0
+    sql = capsys.readouterr().out
+    assert "CREATE TABLE providers" in sql and "CREATE TABLE settings" in sql
+    assert not (tmp_path / "fresh.sqlite").exists() or \
+        "providers" not in inspect(create_engine(url)).get_table_names()
+    assert main(["migrate"]) == 0
+    tables = set(inspect(create_engine(url)).get_table_names())
+    assert {"providers", "usage_records", "settings", "alembic_version"} <= tables
+
+
+def test_the_manifest_command_declares_office_sso_for_entra(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from addin.cli import main
+
+    monkeypatch.setenv("ADDIN_AUTH", "entra")
+    monkeypatch.setenv("ADDIN_AUTH_TENANT_ID", "11111111-2222-3333-4444-555555555555")
+    monkeypatch.setenv("ADDIN_AUTH_CLIENT_ID", "cccc")
+    assert main(["manifest", "--url", "https://addin.example.com"]) == 0
+    assert "<Resource>api://addin.example.com/cccc</Resource>" in capsys.readouterr().out
