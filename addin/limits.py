@@ -29,6 +29,7 @@ from .models.usage import UsageRecord
 
 SETTING_KEY = "limits"
 MAX_WINDOW_S = 86_400
+MAX_BUDGET = 1e12  # dollars a month
 
 
 class LimitStore(Protocol):
@@ -75,9 +76,10 @@ class LimitSettings:
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 \
-                    or value != value or value == float("inf"):
+                    or value != value or value > MAX_BUDGET:  # an int past it: no float
                 raise BadRequest(f"The budget of {feature} must be a number of dollars, 0 or "
-                                 "more, or null for none.", code="bad_input")
+                                 f"more (up to {MAX_BUDGET:,.0f}), or null for none.",
+                                 code="bad_input")
             budgets[feature] = round(float(value), 2)
         return cls(rate, per, budgets)
 

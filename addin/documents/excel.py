@@ -25,7 +25,7 @@ from typing import Any, cast
 
 import python_calamine
 
-from addin.documents.a1 import cell_address, format_range
+from addin.documents.a1 import MAX_COLS, MAX_ROWS, cell_address, format_range
 from addin.documents.excel_fallback import read_sheet_xml, shared_strings
 from addin.documents.excel_package import (
     SheetEntry,
@@ -39,6 +39,7 @@ from addin.documents.excel_scan import (
     element_prefix,
     find_errors,
     grid_cells,
+    may_hold_huge_numbers,
     merged_ranges,
     sample_styles,
     scan_formulas,
@@ -47,6 +48,7 @@ from addin.documents.excel_tables import EMPTY, Grid, TableSpec, find_tables
 from addin.documents.package import Package
 from addin.documents.safety import Limits, SafeZip, corrupt, reject, sniff
 from addin.documents.workbook import (
+    MAX_NUMBER,
     CellError,
     FormulaCell,
     Sheet,
@@ -207,7 +209,10 @@ class _SheetReader:
             sheet.formula_count, found = scan_formulas(data, element_prefix(data), FORMULA_CAP)
             sheet.merged = merged_ranges(data)
             grid = values.result()
+        if may_hold_huge_numbers(data):
+            errors = sorted(errors + _out_of_range(grid))
         _overlay_errors(grid, errors)
+        grid = _within_sheet(grid)
         sheet.errors = [(cell_address(r, c), CellError(code)) for r, c, code in errors]
         sheet.formulas = [FormulaCell(cell_address(r, c), text, _cell(grid, r, c))
                           for r, c, text in found]
@@ -279,6 +284,34 @@ def _too_many_cells(name: str) -> PayloadTooLarge:
         "split the sheet), save and upload it again.",
         code="sheet_too_large",
     )
+
+
+def _within_sheet(grid: Grid) -> Grid:
+    """The grid without cells past XFD1048576: calamine reads a cell at XFE1, Excel has none
+    (and no A1 reference names it)."""
+    rows, cols = MAX_ROWS - grid.top + 1, MAX_COLS - grid.left + 1
+    if len(grid.rows) <= rows and grid.width <= cols:
+        return grid
+    kept = [row[:cols] for row in grid.rows[:max(rows, 0)]] if cols > 0 else []
+    width = 1 + max((i for row in kept for i, value in enumerate(row) if value != EMPTY),
+                    default=-1)
+    height = 1 + max((r for r, row in enumerate(kept) if any(v != EMPTY for v in row)),
+                     default=-1)
+    if not width:
+        return Grid(1, 1, [])
+    return Grid(grid.top, grid.left, [row[:width] for row in kept[:height]])
+
+
+def _out_of_range(grid: Grid) -> list[tuple[int, int, str]]:
+    """Numbers Excel can't hold (inf, NaN, past MAX_NUMBER) become #NUM! errors in place;
+    returns them as (row, col, "#NUM!")."""
+    found = []
+    for r, row in enumerate(grid.rows):
+        for c, value in enumerate(row):
+            if type(value) is float and not -MAX_NUMBER <= value <= MAX_NUMBER:
+                row[c] = CellError("#NUM!")
+                found.append((grid.top + r, grid.left + c, "#NUM!"))
+    return [cell for cell in found if cell[0] <= MAX_ROWS and cell[1] <= MAX_COLS]
 
 
 def _overlay_errors(grid: Grid, errors: list[tuple[int, int, str]]) -> None:

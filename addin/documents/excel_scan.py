@@ -26,6 +26,15 @@ _QUOT = {"&quot;": '"', "&apos;": "'"}
 _CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["']""")
 _STYLE = re.compile(rb"""\bs\s*=\s*["']([0-9]{1,9})["']""")
 _SAMPLE_WINDOW = 4 * 1024 * 1024  # bytes of sheet XML looked at for a style sample
+# A value that may read as a number Excel can't hold: inf or NaN in words, a three-digit
+# exponent, or 300 digits.
+_HUGE_VALUE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*[-+]?(?:[iInN]|[0-9.]*[eE][-+]?[0-9]{3}|[0-9.]{300})")
+
+
+def may_hold_huge_numbers(data: bytes) -> bool:
+    """Whether the sheet XML may hold a number beyond Excel's range (one regex pass)."""
+    return _HUGE_VALUE.search(data) is not None
 
 
 def element_prefix(data: bytes) -> bytes:

@@ -15,9 +15,16 @@ import re
 from datetime import datetime
 from typing import Any
 
-from addin.documents.a1 import cell_address, format_range, parse_range, split_ref
+from addin.documents.a1 import (
+    MAX_COLS,
+    MAX_ROWS,
+    cell_address,
+    format_range,
+    parse_range,
+    split_ref,
+)
 from addin.documents.excel_tables import EMPTY, Grid, find_tables
-from addin.documents.workbook import ERROR_CODES, CellError, Sheet, Workbook
+from addin.documents.workbook import ERROR_CODES, MAX_NUMBER, CellError, Sheet, Workbook
 from addin.errors import BadRequest, PayloadTooLarge
 
 MAX_CELLS = 5_000_000  # cells per request, over all ranges
@@ -79,6 +86,9 @@ def _entry(entry: Any, index: int) -> tuple[str, int, int, list[list[Any]]]:
         raise BadRequest(
             f"{where}.values is {height} x {width} but {address!r} is "
             f"{r2 - r1 + 1} x {c2 - c1 + 1}.")
+    if r1 + height - 1 > MAX_ROWS or c1 + width - 1 > MAX_COLS:
+        raise BadRequest(f"{where}.values run past the sheet's last cell (XFD1048576) from "
+                         f"{address!r}.")
     return name or ref_sheet or f"Sheet{index + 1}", r1, c1, rows
 
 
@@ -104,11 +114,15 @@ def _cell(value: Any, where: str) -> Any:
     """One JSON cell as a grid cell ("" for empty)."""
     if value is None or value == "":
         return EMPTY
-    if isinstance(value, bool | int):
+    if isinstance(value, bool):
         return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
             raise BadRequest(f"{where} is not a finite number.")
+        if abs(value) > MAX_NUMBER:  # an int too: 10**400 can't even become a float
+            raise BadRequest(f"{where} is beyond Excel's number range (±{MAX_NUMBER:g}).")
+        if isinstance(value, int):
+            return value
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, str):
         return _text(value)

@@ -24,6 +24,9 @@ ERROR_CODES = (
     "#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
     "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
 )
+# The largest magnitude Excel stores; a cell beyond it (or inf, NaN) is read as #NUM!, as
+# Excel shows it, so no infinity or NaN reaches the statistics.
+MAX_NUMBER = 9.99999999999999e307
 
 ColumnKind = Literal["number", "percent", "currency", "date", "text", "boolean", "mixed",
                      "empty"]

@@ -92,8 +92,14 @@ def run(workbook: Workbook, question: str | None, runner: Runner, request_id: st
         raise UnreadableDocument("The workbook has no data to analyze. Select a range with "
                                  "values, or upload a workbook that has some.",
                                  code="empty_workbook")
-    profile = profile_workbook(workbook)
-    answer = answer_question(question, profile) if question else None
+    try:
+        profile = profile_workbook(workbook)
+        answer = answer_question(question, profile) if question else None
+    except OverflowError:  # squares and sums of numbers past ~1e154 leave the float range
+        raise UnreadableDocument(
+            "The workbook holds numbers too large to analyze (about 1e154 or more). Check the "
+            "cells with huge values, correct them and try again.",
+            code="numbers_too_large") from None
     primary = runner.selector.candidates(FEATURE, confidential).providers[0].entry
     budget = PROFILE_BUDGET
     if primary.context_window:
@@ -179,9 +185,16 @@ def _offline(profile: WorkbookProfile, question: str | None,
     from ..models.local.analyst import write_analysis
 
     written = write_analysis(profile.insights, profile.overview, question, answer)
-    return AnalysisOut(narrative=written.narrative, insights=[
-        InsightOut(title=i.title, detail=i.detail, range=i.range, kind=i.kind,  # type: ignore[arg-type]
-                   severity=i.severity) for i in written.insights])  # type: ignore[arg-type]
+    # Clipped to the schema's limits: 500 sheets, or sheet names past Excel's 31 characters,
+    # make the overview longer than a model's answer may be.
+    return AnalysisOut(narrative=_clip(written.narrative, 4000), insights=[
+        InsightOut(title=_clip(i.title, 160), detail=_clip(i.detail, 800), range=i.range,
+                   kind=i.kind, severity=i.severity)  # type: ignore[arg-type]
+        for i in written.insights if len(i.range) <= 300])
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _answer(workbook: Workbook, analysis: AnalysisOut, notes: list[str]) -> Iterator[Event]:

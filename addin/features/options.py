@@ -10,7 +10,8 @@ from ..errors import BadRequest
 
 def check_known(raw: Mapping[str, Any], options: Mapping[str, str], feature: str) -> None:
     """BadRequest naming the first unknown option and listing the ones ``feature`` accepts."""
-    unknown = sorted(set(raw) - set(options))
+    # key=str: a multipart field whose name Werkzeug can't parse arrives named None
+    unknown = sorted(set(raw) - set(options), key=str)
     if unknown:
         raise BadRequest(
             f"Unknown option {unknown[0]!r}. {feature} accepts: "

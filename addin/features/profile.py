@@ -147,7 +147,8 @@ def data_rows(table: DataTable) -> tuple[DataTable, str]:
     why = fnd.totals_row(table)
     if not why:
         return table, ""
-    columns = [replace(c, values=c.values[:-1]) for c in table.columns]
+    # mix={}: the reader's counts include the totals cell, so split() must count the rest
+    columns = [replace(c, values=c.values[:-1], mix={}) for c in table.columns]
     return replace(table, last_row=table.last_row - 1, columns=columns), why
 
 

@@ -14,6 +14,7 @@ into the store at start-up; ``ensure_defaults`` makes sure every feature is serv
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,10 +49,13 @@ _FEATURE_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "max_output_tokens": _INT, "confidential": _BOOL,
 }
 # (field, lowest allowed, whether the bound itself is allowed, highest allowed)
+# Highs keep values inside what the store and the HTTP clients take (64-bit integers, finite
+# costs, a socket timeout) and far above any real model.
+_MAX_TOKENS, _MAX_PRICE, _MAX_TIMEOUT_S = 1_000_000_000, 1_000_000.0, 86_400.0
 _BOUNDS: dict[str, tuple[float, bool, float | None]] = {
-    "price_in_per_mtok": (0, True, None), "price_out_per_mtok": (0, True, None),
-    "context_window": (0, True, None), "timeout_s": (0, False, None),
-    "temperature": (0, True, 2.0), "max_output_tokens": (0, False, None),
+    "price_in_per_mtok": (0, True, _MAX_PRICE), "price_out_per_mtok": (0, True, _MAX_PRICE),
+    "context_window": (0, True, _MAX_TOKENS), "timeout_s": (0, False, _MAX_TIMEOUT_S),
+    "temperature": (0, True, 2.0), "max_output_tokens": (0, False, _MAX_TOKENS),
 }
 @dataclass(frozen=True, slots=True)
 class Catalog:
@@ -169,6 +173,8 @@ class _Checker:
         types, label = spec
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             self.fail(where, f"{where[-1]} must be {label}, not {_toml_type(value)}")
+        if isinstance(value, int | float) and not _finite(value):
+            self.fail(where, f"{where[-1]} must be a finite number")
         if where[-1] in _BOUNDS:
             low, inclusive, high = _BOUNDS[where[-1]]
             self.bounded(where, cast(float, value), low, inclusive, high)
@@ -186,6 +192,13 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail(where, f"{what} must be a table, not {_toml_type(value)}")
         return value
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _toml_type(value: Any) -> str:
