@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -50,5 +50,20 @@ bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/runner_overhead.py
 	$(BIN)/python bench/analyze_e2e.py
 
+# `make fuzz`: the long fuzzing run. The schemathesis and reader fuzz tests with FUZZ_EXAMPLES
+# examples each (larger corpus seeds, up to FUZZ_SEED_MB), then the atheris (libFuzzer)
+# harness for FUZZ_SECONDS per reader when atheris installs (it is optional).
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SECONDS ?= 300
+FUZZ_SEED_MB ?= 1
+fuzz: $(VENV)/.dev-deps
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED_MB=$(FUZZ_SEED_MB) $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
+	@$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check atheris \
+	  || echo "atheris did not install: skipping the libFuzzer run (the hypothesis run above still counts)"
+	@if $(BIN)/python -c 'import atheris' 2>/dev/null; then \
+	  for kind in docx xlsx; do \
+	    FUZZ_SEED_MB=$(FUZZ_SEED_MB) $(BIN)/python tests/fuzz/atheris_readers.py $$kind -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	  done; fi
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

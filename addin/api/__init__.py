@@ -13,6 +13,7 @@ from . import (
     features,
     feedback,
     meta,
+    openapi,
     pane,
     security,
     signin,
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_tools.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(openapi.bp)
