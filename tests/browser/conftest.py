@@ -137,6 +137,32 @@ def excel_config(**overrides: Any) -> dict[str, Any]:
             **overrides}
 
 
+def _guarded_page(browser: Any, url: str, width: int, request: pytest.FixtureRequest,
+                  contexts: list[Any], context_options: dict[str, Any]
+                  ) -> tuple[Any, list[str], list[str]]:
+    """A page in a new browser context (added to ``contexts`` for closing) that may load only
+    from ``url``: (page, the requests it refused, its uncaught errors). Its screenshot is
+    kept should the test fail."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, **context_options)
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    request.node.stash.setdefault(PAGES, []).append(page)
+    blocked: list[str] = []
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(url + "/"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    return page, blocked, errors
+
+
 @pytest.fixture()
 def open_pane(browser: Any, serve: Callable[[Flask], str],
               request: pytest.FixtureRequest) -> Iterator[Callable[..., Pane]]:
@@ -149,24 +175,11 @@ def open_pane(browser: Any, serve: Callable[[Flask], str],
               **context_options: Any) -> Pane:
         app = app or create_app()
         url = serve(app)
-        context = browser.new_context(viewport={"width": width, "height": 900},
-                                      **context_options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        pane = Pane(page, url, app)
+        page, blocked, errors = _guarded_page(browser, url, width, request, contexts,
+                                              context_options)
+        pane = Pane(page, url, app, blocked, errors)
         panes.append(pane)
-        request.node.stash.setdefault(PAGES, []).append(page)
-        page.on("pageerror", lambda error: pane.errors.append(str(error)))
-
-        def guard(route: Any) -> None:  # nothing leaves this machine but the office.js double
-            if route.request.url.startswith(url + "/"):
-                route.continue_()
-            else:
-                pane.blocked.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", guard)
+        # nothing leaves this machine but the office.js double
         page.route(OFFICE_JS, lambda route: route.fulfill(
             status=200, content_type="text/javascript", body=DOUBLE))
         page.add_init_script(f"window.__officeConfig = {json.dumps(config)};")
@@ -223,24 +236,10 @@ def open_console(browser: Any, serve: Callable[[Flask], str],
               **context_options: Any) -> Console:
         app = app or create_app()
         url = serve(app)
-        context = browser.new_context(viewport={"width": width, "height": 900},
-                                      **context_options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        console = Console(page, url, app)
+        page, blocked, errors = _guarded_page(browser, url, width, request, contexts,
+                                              context_options)
+        console = Console(page, url, app, blocked, errors)
         consoles.append(console)
-        request.node.stash.setdefault(PAGES, []).append(page)
-        page.on("pageerror", lambda error: console.errors.append(str(error)))
-
-        def guard(route: Any) -> None:
-            if route.request.url.startswith(url + "/"):
-                route.continue_()
-            else:
-                console.blocked.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", guard)
         if path is not None:
             console.goto(path)
         return console
