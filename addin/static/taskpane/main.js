@@ -18,11 +18,13 @@ const HOSTS = {
 let host = null;
 let controller = null;
 
-function start(info) {
+async function start(info) {
   setLanguage(Office.context && Office.context.displayLanguage);
   translate(document);
   onDevMode(view.showDevBanner);
-  authConfig().catch(() => {}); // early, for the dev banner; a failure shows at the first request
+  // Before the form shows, so the dev banner cannot push it down under the user's pointer;
+  // a failure here shows at the first request instead.
+  await authConfig().catch(() => {});
   $("loading").hidden = true;
   const kind = info.host === Office.HostType.Word ? "word"
     : info.host === Office.HostType.Excel ? "excel" : null;
