@@ -63,3 +63,46 @@ primary = "inhouse"
 fallbacks = ["local"]
 """)
     return str(config)
+
+
+def vendor_config(sim: Any, tmp_path: Path, *, primary: str = "gpt",
+           fallbacks: tuple[str, ...] = ("claude", "local"), gpt_window: int = 128000,
+           gpt_endpoint: str | None = None, extra: str = "") -> str:
+    """A models.toml (its path) with three providers played by the vendor simulator: gpt
+    (OpenAI, key env:SIM_OPENAI_KEY), claude (Anthropic, env:SIM_ANTHROPIC_KEY) and inhouse
+    (OpenAI-compatible, in-house), and Summarize assigned to ``primary`` then ``fallbacks``;
+    ``extra`` is appended as is."""
+    fallbacks_toml = ", ".join(f'"{f}"' for f in fallbacks)
+    text = f"""
+[providers.gpt]
+kind = "openai"
+model = "gpt-test"
+endpoint = "{gpt_endpoint or sim.url('openai')}"
+api_key = "env:SIM_OPENAI_KEY"
+price_in_per_mtok = 2.5
+price_out_per_mtok = 10.0
+context_window = {gpt_window}
+
+[providers.claude]
+kind = "anthropic"
+model = "claude-test"
+endpoint = "{sim.url('anthropic')}"
+api_key = "env:SIM_ANTHROPIC_KEY"
+price_in_per_mtok = 3.0
+price_out_per_mtok = 15.0
+context_window = 200000
+
+[providers.inhouse]
+kind = "openai_compatible"
+model = "llama-test"
+endpoint = "{sim.url('compat')}"
+in_house = true
+
+[features.summarize]
+primary = "{primary}"
+fallbacks = [{fallbacks_toml}]
+{extra}
+"""
+    path = tmp_path / "models.toml"
+    path.write_text(text)
+    return str(path)

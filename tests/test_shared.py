@@ -17,6 +17,7 @@ from addin import create_app
 from addin.shared import RedisCircuitBreakers, RedisRateLimiter, RedisSpend, connect
 from tests.entra import BODY
 from tests.fakes import Simulator, Step
+from tests.helpers import inhouse_config
 from tests.test_limits import FakeStore
 
 pytest.importorskip("langchain_openai")
@@ -112,29 +113,11 @@ def test_an_outage_falls_back_to_local_state_and_says_so(
 
 # --- two app instances on one PostgreSQL and one Redis ----------------------------------
 
-def _config(sim: Simulator, tmp_path: Path) -> str:
-    path = tmp_path / "models.toml"
-    path.write_text(f"""
-[providers.inhouse]
-kind = "openai_compatible"
-model = "llama-test"
-endpoint = "{sim.url('compat')}"
-in_house = true
-price_in_per_mtok = 1.0
-price_out_per_mtok = 2.0
-
-[features.summarize]
-primary = "inhouse"
-fallbacks = ["local"]
-""")
-    return str(path)
-
-
 @pytest.fixture()
 def instances(postgres_url: str, redis_url: str, simulator: Simulator,
               tmp_path: Path) -> tuple[Flask, Flask]:
     settings = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
-                "CONFIG": _config(simulator, tmp_path), "RETRY_BACKOFF_S": 0.01,
+                "CONFIG": inhouse_config(simulator, tmp_path), "RETRY_BACKOFF_S": 0.01,
                 "MAX_RETRIES": 0, "CIRCUIT_THRESHOLD": 2, "CIRCUIT_COOLDOWN_S": 60}
     return create_app(settings), create_app(settings)
 

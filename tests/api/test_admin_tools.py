@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from addin import create_app
 from tests.entra import BODY, token
 from tests.fakes import Simulator, Step
-from tests.helpers import make_docx
+from tests.helpers import make_docx, vendor_config
 
 pytest.importorskip("langchain_openai")
 pytest.importorskip("langchain_anthropic")
@@ -22,50 +22,22 @@ A = "/api/v1/admin"
 KEY = "sk-tools-0123456789-secret"
 
 
-def config(sim: Simulator, tmp_path: Path) -> str:
-    path = tmp_path / "models.toml"
-    path.write_text(f"""
-[providers.gpt]
-kind = "openai"
-model = "gpt-test"
-endpoint = "{sim.url('openai')}"
-api_key = "env:TOOLS_OPENAI_KEY"
-price_in_per_mtok = 2.5
-price_out_per_mtok = 10.0
-
-[providers.claude]
-kind = "anthropic"
-model = "claude-test"
-endpoint = "{sim.url('anthropic')}"
-api_key = "env:TOOLS_ANTHROPIC_KEY"
-price_in_per_mtok = 3.0
-price_out_per_mtok = 15.0
-
-[providers.inhouse]
-kind = "openai_compatible"
-model = "llama-test"
-endpoint = "{sim.url('compat')}"
-in_house = true
-
+NOKEY = """
 [providers.nokey]
 kind = "openai"
 model = "gpt-test"
-endpoint = "{sim.url('openai')}"
+endpoint = "{endpoint}"
 api_key = "env:TOOLS_UNSET_KEY"
-
-[features.summarize]
-primary = "gpt"
-fallbacks = ["local"]
-""")
-    return str(path)
+"""
 
 
 @pytest.fixture()
 def app(simulator: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    monkeypatch.setenv("TOOLS_OPENAI_KEY", KEY)
-    monkeypatch.setenv("TOOLS_ANTHROPIC_KEY", "sk-ant-tools-key")
-    return create_app({"CONFIG": config(simulator, tmp_path), "RETRY_BACKOFF_S": 0.01,
-                       "STALL_TIMEOUT_S": 2})
+    monkeypatch.setenv("SIM_OPENAI_KEY", KEY)
+    monkeypatch.setenv("SIM_ANTHROPIC_KEY", "sk-ant-tools-key")
+    extra = NOKEY.format(endpoint=simulator.url("openai"))
+    config = vendor_config(simulator, tmp_path, fallbacks=("local",), extra=extra)
+    return create_app({"CONFIG": config, "RETRY_BACKOFF_S": 0.01, "STALL_TIMEOUT_S": 2})
 
 
 # --- Test -----------------------------------------------------------------------------

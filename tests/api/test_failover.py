@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from addin import create_app
 from tests.fakes import Simulator, Step
-from tests.helpers import make_docx, parse_sse
+from tests.helpers import make_docx, parse_sse, vendor_config
 
 pytest.importorskip("langchain_openai")
 pytest.importorskip("langchain_anthropic")
@@ -32,45 +32,6 @@ DOC = make_docx([
 ])
 
 
-def config(sim: Simulator, tmp_path: Path, *, primary: str = "gpt",
-           fallbacks: tuple[str, ...] = ("claude", "local"), gpt_window: int = 128000,
-           gpt_endpoint: str | None = None, extra: str = "") -> str:
-    fallbacks_toml = ", ".join(f'"{f}"' for f in fallbacks)
-    text = f"""
-[providers.gpt]
-kind = "openai"
-model = "gpt-test"
-endpoint = "{gpt_endpoint or sim.url('openai')}"
-api_key = "env:SIM_OPENAI_KEY"
-price_in_per_mtok = 2.5
-price_out_per_mtok = 10.0
-context_window = {gpt_window}
-
-[providers.claude]
-kind = "anthropic"
-model = "claude-test"
-endpoint = "{sim.url('anthropic')}"
-api_key = "env:SIM_ANTHROPIC_KEY"
-price_in_per_mtok = 3.0
-price_out_per_mtok = 15.0
-context_window = 200000
-
-[providers.inhouse]
-kind = "openai_compatible"
-model = "llama-test"
-endpoint = "{sim.url('compat')}"
-in_house = true
-
-[features.summarize]
-primary = "{primary}"
-fallbacks = [{fallbacks_toml}]
-{extra}
-"""
-    path = tmp_path / "models.toml"
-    path.write_text(text)
-    return str(path)
-
-
 @pytest.fixture()
 def make_app(simulator: Simulator, tmp_path: Path,
              monkeypatch: pytest.MonkeyPatch):
@@ -78,7 +39,7 @@ def make_app(simulator: Simulator, tmp_path: Path,
     monkeypatch.setenv("SIM_ANTHROPIC_KEY", "sk-sim-anthropic")
 
     def make(**kwargs: Any) -> Flask:
-        settings = {"CONFIG": config(simulator, tmp_path, **kwargs), "RETRY_BACKOFF_S": 0.01,
+        settings = {"CONFIG": vendor_config(simulator, tmp_path, **kwargs), "RETRY_BACKOFF_S": 0.01,
                     "STALL_TIMEOUT_S": 0.5}
         return create_app(settings)
 
