@@ -27,7 +27,6 @@ from ..features import analyze, compare, summarize
 from ..limits import Limits, month_bounds
 from ..models.base import ProviderEntry
 from ..models.runner import Runner
-from ..models.selector import LOCAL
 from .admin import _audit, _body, _existing
 from .errors import request_id
 from .features import document_limits, marked_confidential
@@ -54,7 +53,7 @@ def _limits_service() -> Limits:
 @require_admin
 def test_provider(provider_id: str) -> Response:
     """A small real call; always 200 for a known provider, ``ok`` saying how it went."""
-    entry = LOCAL if provider_id == LOCAL.id else _existing(provider_id)
+    entry = _existing(provider_id)  # the built-in engine too: it is in the store
     options, _ = summarize.parse_options({"length": "short"})
     document = from_text(compare.TEST_TEXT)
     rid = request_id()
@@ -85,7 +84,7 @@ def _providers(raw: Any) -> list[ProviderEntry]:
     if not 2 <= len(ids) <= compare.MAX_PROVIDERS:
         raise BadRequest(f"Choose 2 to {compare.MAX_PROVIDERS} different providers to compare "
                          f"({len(ids)} given).", code="bad_input")
-    return [LOCAL if pid == LOCAL.id else _existing(pid) for pid in ids]
+    return [_existing(pid) for pid in ids]
 
 
 def _prompt(raw: Any) -> str:
