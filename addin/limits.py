@@ -180,8 +180,7 @@ class Limits:
                  clock: Callable[[], float] = time.monotonic,
                  rate: RateCounter | None = None, spend: Spend | None = None) -> None:
         self.features = tuple(features)
-        self._store, self._refresh_s = store, refresh_s
-        self._now, self._clock = now, clock
+        self._store, self._now = store, now
         self._rate = rate or RateLimiter(clock)
         self._spend = spend or LocalSpend(store, flush, refresh_s, clock)
         self._settings: LimitSettings = LimitSettings()
