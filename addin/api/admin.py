@@ -58,7 +58,7 @@ def _runner() -> Runner:
     return runner
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 415/400 saying what to send."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(f"Unsupported request type {request.mimetype or 'none'!r}. "
@@ -69,7 +69,7 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _audit(action: str, target: str, before: dict[str, Any] | None,
+def record_change(action: str, target: str, before: dict[str, Any] | None,
            after: dict[str, Any] | None) -> None:
     principal = current_principal()
     _store().record_audit(principal.key, principal.name, action, target, before, after)
@@ -144,7 +144,7 @@ def change_assignment(feature: str, body: dict[str, Any]) -> dict[str, Any]:
         raise BadRequest(str(exc), code="bad_input") from None
     if after != before:
         store.set_assignment(after)
-        _audit("assignment.update", feature, assignment_dict(before), assignment_dict(after))
+        record_change("assignment.update", feature, assignment_dict(before), assignment_dict(after))
     return {"feature": feature, **assignment_dict(after), **_serving(feature)}
 
 
@@ -160,7 +160,7 @@ def list_features() -> Response:
 def update_feature(feature: str) -> Response:
     """Change an assignment (see :func:`change_assignment`)."""
     _known_feature(feature)
-    return jsonify(change_assignment(feature, _body()))
+    return jsonify(change_assignment(feature, json_body()))
 
 
 # --- providers --------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def _checked_provider(provider_id: str, fields: dict[str, Any]) -> ProviderEntry
         raise BadRequest(str(exc), code="bad_input") from None
 
 
-def _existing(provider_id: str) -> ProviderEntry:
+def existing_provider(provider_id: str) -> ProviderEntry:
     entry = _store().provider(provider_id)
     if entry is None:
         raise NotFound(f"No provider {provider_id!r}. See GET /api/v1/admin/providers.",
@@ -204,14 +204,14 @@ def add_provider(body: dict[str, Any]) -> ProviderEntry:
         raise Conflict(f"A provider {provider_id!r} exists already; change it with "
                        f"PUT /api/v1/admin/providers/{provider_id}.", code="provider_exists")
     _save(entry)
-    _audit("provider.create", provider_id, None, provider_dict(entry))
+    record_change("provider.create", provider_id, None, provider_dict(entry))
     return entry
 
 
 def change_provider(provider_id: str, body: dict[str, Any]) -> ProviderEntry:
     """Check, store and audit a change of a provider: the fields given replace the current
     ones (options are merged). NotFound or BadRequest with the reason otherwise."""
-    before = _existing(provider_id)
+    before = existing_provider(provider_id)
     if body.get("id", provider_id) != provider_id:
         raise BadRequest("A provider's id cannot change; create a new one instead.",
                          code="bad_input")
@@ -226,7 +226,7 @@ def change_provider(provider_id: str, body: dict[str, Any]) -> ProviderEntry:
     after = _checked_provider(provider_id, {**fields, **given, "options": options})
     if after != before:
         _save(after)
-        _audit("provider.update", provider_id, provider_dict(before), provider_dict(after))
+        record_change("provider.update", provider_id, provider_dict(before), provider_dict(after))
     return after
 
 
@@ -234,7 +234,7 @@ def remove_provider(provider_id: str) -> dict[str, Any]:
     """Remove a provider; one that an assignment names is disabled instead (and stays
     listed), so no feature is left pointing at nothing. ``local`` cannot be removed.
     Returns ``{"id", "deleted", "disabled", "used_by"}``."""
-    before = _existing(provider_id)
+    before = existing_provider(provider_id)
     if provider_id == LOCAL.id:
         raise Conflict("The built-in provider 'local' cannot be deleted; it is the last "
                        "resort of every feature.", code="builtin_provider")
@@ -244,10 +244,11 @@ def remove_provider(provider_id: str) -> dict[str, Any]:
         after = replace(before, enabled=False)
         if after != before:
             _save(after)
-            _audit("provider.disable", provider_id, provider_dict(before), provider_dict(after))
+            record_change("provider.disable", provider_id, provider_dict(before),
+                          provider_dict(after))
         return {"id": provider_id, "deleted": False, "disabled": True, "used_by": used_by}
     _store().delete_provider(provider_id)
-    _audit("provider.delete", provider_id, provider_dict(before), None)
+    record_change("provider.delete", provider_id, provider_dict(before), None)
     return {"id": provider_id, "deleted": True, "disabled": False, "used_by": []}
 
 
@@ -262,15 +263,15 @@ def list_providers() -> Response:
 @require_admin
 def create_provider() -> tuple[Response, int]:
     """Add a provider (see :func:`add_provider`); 201 with it."""
-    return jsonify(provider_dict(add_provider(_body()))), 201
+    return jsonify(provider_dict(add_provider(json_body()))), 201
 
 
 @bp.put("/providers/<provider_id>")
 @require_admin
 def update_provider(provider_id: str) -> Response:
     """Change a provider (see :func:`change_provider`)."""
-    _existing(provider_id)
-    return jsonify(provider_dict(change_provider(provider_id, _body())))
+    existing_provider(provider_id)
+    return jsonify(provider_dict(change_provider(provider_id, json_body())))
 
 
 @bp.delete("/providers/<provider_id>")

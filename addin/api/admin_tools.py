@@ -27,7 +27,7 @@ from ..features import analyze, compare, summarize
 from ..limits import Limits, month_bounds
 from ..models.base import ProviderEntry
 from ..models.runner import Runner
-from .admin import _audit, _body, _existing
+from .admin import existing_provider, json_body, record_change
 from .errors import request_id
 from .features import document_limits, marked_confidential
 
@@ -53,7 +53,7 @@ def _limits_service() -> Limits:
 @require_admin
 def test_provider(provider_id: str) -> Response:
     """A small real call; always 200 for a known provider, ``ok`` saying how it went."""
-    entry = _existing(provider_id)  # the built-in engine too: it is in the store
+    entry = existing_provider(provider_id)  # the built-in engine too: it is in the store
     options, _ = summarize.parse_options({"length": "short"})
     document = from_text(compare.TEST_TEXT)
     rid = request_id()
@@ -84,7 +84,7 @@ def _providers(raw: Any) -> list[ProviderEntry]:
     if not 2 <= len(ids) <= compare.MAX_PROVIDERS:
         raise BadRequest(f"Choose 2 to {compare.MAX_PROVIDERS} different providers to compare "
                          f"({len(ids)} given).", code="bad_input")
-    return [_existing(pid) for pid in ids]
+    return [existing_provider(pid) for pid in ids]
 
 
 def _prompt(raw: Any) -> str:
@@ -134,7 +134,7 @@ def compare_providers() -> Response:
             job, feature = compare.prompt_job(_prompt(request.form.get("prompt")), rid), \
                 compare.FEATURE
     else:
-        body = _body()
+        body = json_body()
         entries = _providers(body.get("providers"))
         job, feature = compare.prompt_job(_prompt(body.get("prompt")), rid), compare.FEATURE
     outcomes = compare.run_each(_runner(), entries, job, [summarize.FEATURE, analyze.FEATURE])
@@ -162,8 +162,8 @@ def put_limits() -> Response:
     """Replace the limits: ``{"rate_limit": {"requests", "per_seconds"} | null,
     "budgets": {feature: dollars | null}}``."""
     limits = _limits_service()
-    before, after = limits.update(_body())
+    before, after = limits.update(json_body())
     if before != after:
-        _audit("limits.update", "limits", before.to_json(limits.features),
+        record_change("limits.update", "limits", before.to_json(limits.features),
                after.to_json(limits.features))
     return jsonify(_limits_state(limits))

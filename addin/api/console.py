@@ -297,7 +297,7 @@ def new_provider() -> BaseResponse | tuple[str, int]:
 @require_admin
 def edit_provider(provider_id: str) -> BaseResponse | tuple[str, int]:
     """A provider's form; saved through the API's own change (checked, audited)."""
-    entry = admin._existing(provider_id)
+    entry = admin.existing_provider(provider_id)
     title = f"Provider {provider_id}"
     if request.method == "GET":
         return _provider_form(title, _provider_values(entry), False)

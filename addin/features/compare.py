@@ -132,6 +132,6 @@ def _error(entry: ProviderEntry, exc: AddinError,
 def _redact(text: str, entry: ProviderEntry) -> str:
     try:
         secret = resolve(entry.secret) if entry.secret else ""
-    except Exception:  # an unset variable: nothing to hide
+    except ProviderFailure:  # an unset variable: nothing to hide
         secret = ""
     return text.replace(secret, "[secret]") if len(secret) >= 4 else text
